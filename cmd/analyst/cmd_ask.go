@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/analyst-dev/analyst/embed"
+	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/retrieval"
+)
+
+type askOptions struct {
+	text   string
+	at     time.Time
+	atSet  bool
+	since  time.Duration
+	repo   string
+	top    int
+	noLLM  bool
+	json   bool
+	noAuto bool // do not index the current repository first
+}
+
+func askCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:      "ask",
+		Usage:     "rank the changes that could have caused an incident",
+		ArgsUsage: "DESCRIPTION | -",
+		Description: `Ranks the journal's changes made before the incident (--at, default now) as
+suspects, with the reasons for each, and asks a local Ollama model to explain
+the likeliest. '-' or a pipe reads the description from stdin (a stack trace,
+an editor selection). Without a model it shows retrieval only, saying so.
+Nothing recorded after --at influences the answer.
+
+Examples:
+  analyst ask "API returns None after save"
+  analyst ask --at 2026-12-04T02:00:00Z --since 3d "checkout p99 doubled"
+  pbpaste | analyst ask - --json --top 5`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "at", Usage: "when the incident started, RFC 3339 (default now)"},
+			&cli.StringFlag{Name: "since", Usage: "only changes within `DUR` before --at (e.g. 2h, 3d; default all history)"},
+			&cli.StringFlag{Name: "repo", Usage: "only changes of this repository `NAME`"},
+			&cli.IntFlag{Name: "top", Usage: "how many suspects to list", Value: 10},
+			&cli.BoolFlag{Name: "no-llm", Usage: "no model call: retrieval only"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (see the README for its shape)"},
+			&cli.BoolFlag{Name: "no-auto-index", Usage: "do not bring the current repository's history in first"},
+		},
+		Action: func(c *cli.Context) error {
+			o := askOptions{repo: c.String("repo"), top: c.Int("top"), noLLM: c.Bool("no-llm"), json: c.Bool("json"), noAuto: c.Bool("no-auto-index")}
+			if o.top <= 0 || o.top > 1000 {
+				return usageErr("--top takes a number from 1 to 1000", "invalid --top %d", o.top)
+			}
+			at, err := parseTime("at", c.String("at"), time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			o.at, o.atSet = at, c.String("at") != ""
+			if o.since, err = parseDuration("since", c.String("since")); err != nil {
+				return err
+			}
+			if o.text, err = env.readText(c, "incident"); err != nil {
+				return err
+			}
+			return runAsk(c.Context, env, o)
+		},
+	}
+}
+
+// askJSON is the `ask --json` contract (DESIGN.md): scripts depend on it.
+type askJSON struct {
+	Version  int           `json:"version"`
+	Query    string        `json:"query"`
+	At       string        `json:"at"`
+	Models   askModels     `json:"models"`
+	Suspects []suspectJSON `json:"suspects"`
+	Summary  string        `json:"summary"`
+	Warnings []string      `json:"warnings"`
+}
+
+type askModels struct {
+	Embed string `json:"embed"`
+	Chat  string `json:"chat"`
+}
+
+type suspectJSON struct {
+	Rank       int      `json:"rank"`
+	ID         string   `json:"id"`
+	Kind       string   `json:"kind"`
+	Ref        string   `json:"ref"`
+	Repo       string   `json:"repo"`
+	Time       string   `json:"time"`
+	Title      string   `json:"title"`
+	Score      float64  `json:"score"`
+	Confidence *float64 `json:"confidence"`
+	Reasons    []string `json:"reasons"`
+	Why        string   `json:"why"`
+}
+
+func runAsk(ctx context.Context, env *environment, o askOptions) error {
+	j, err := env.openJournal(ctx)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if !o.noAuto {
+		autoIndexHere(ctx, env, j)
+	}
+	store, err := env.indexStore()
+	if err != nil {
+		return err
+	}
+	warnings := []string{}
+	// The dense embedder counts only if its vectors exist and it can embed
+	// the query now; otherwise the built-in vectors rank.
+	dense := env.quietDense(ctx, store)
+	denseName := ""
+	if dense != nil {
+		denseName = dense.Name()
+	}
+	ix, pending, err := store.Open(ctx, j, denseName, func(s string) { env.warnf("%s", s) })
+	if err != nil {
+		return failErr(err, "run 'analyst index --full' to rebuild the index", "opening index: %v", err)
+	}
+	if pending > 200 {
+		env.warnf("%d entries are not indexed yet (handled now, more slowly)", pending)
+		env.hintf("run 'analyst index' (or install the nightly job) to keep asks fast")
+	}
+	unreachable, err := j.Unreachable(ctx)
+	if err != nil {
+		return failErr(err, "", "%v", err)
+	}
+	q := retrieval.Query{Text: o.text, At: o.at, Since: o.since, Repo: o.repo, Top: o.top, Unreachable: unreachable}
+	if dense != nil && ix.Dense != nil {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		v, err := dense.Embed(qctx, []string{o.text}, embed.Query)
+		cancel()
+		if err == nil {
+			q.DenseQuery = v[0]
+		} else {
+			warnings = append(warnings, fmt.Sprintf("embedding the question with %s failed (%v): ranked with built-in vectors", dense.Name(), err))
+		}
+	}
+	res, err := ix.Rank(ctx, q, retrieval.DefaultWeights)
+	if err != nil {
+		return failErr(err, "", "ranking: %v", err)
+	}
+	out := askJSON{Version: 1, Query: o.text, At: formatTime(o.at), Models: askModels{Embed: embedLabel(res.Vectors)},
+		Suspects: []suspectJSON{}, Warnings: warnings}
+	for i, s := range res.Suspects {
+		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
+			"symptom", s.Symptom, "vector", s.Vector, "recency", s.Recency, "title", oneLine(s.Title, 50))
+		out.Suspects = append(out.Suspects, suspectJSON{
+			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
+			Title: s.Title, Score: round3(s.Score), Reasons: reasons(s), Why: "",
+		})
+	}
+	if !o.noLLM {
+		out.Warnings = append(out.Warnings, explain(ctx, env, j, &out)...)
+	}
+	if o.json {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printAsk(env, out, res)
+	}
+	for _, w := range out.Warnings {
+		env.warnf("%s", w)
+	}
+	if !o.noLLM && out.Models.Chat == "" {
+		env.hintf("for explanations, start Ollama and run 'ollama pull %s'; --no-llm silences this", env.config.ChatModel)
+	}
+	return nil
+}
+
+func embedLabel(name string) string {
+	if strings.HasPrefix(name, "builtin") {
+		return "builtin"
+	}
+	return name
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// reasons explains a rank without a model: matched change classes with the
+// line that matched, matched words, a revert, and the time before the
+// incident.
+func reasons(s retrieval.Suspect) []string {
+	out := []string{}
+	for _, h := range s.Hits {
+		out = append(out, h.Reason)
+		if h.Evidence != "" {
+			out = append(out, "changed: "+h.Evidence)
+		}
+	}
+	if len(s.Matched) > 0 {
+		words := s.Matched
+		if len(words) > 8 {
+			words = words[:8]
+		}
+		out = append(out, "matched: "+strings.Join(words, ", "))
+	}
+	if s.RevertedBy != nil {
+		out = append(out, fmt.Sprintf("reverted by %s at %s, before the incident", shortID(s.RevertedBy.ID), formatTime(time.Unix(s.RevertedBy.Time, 0))))
+	}
+	out = append(out, humanAge(s.Age)+" before the incident")
+	return out
+}
+
+func printAsk(env *environment, out askJSON, res retrieval.Result) {
+	w := env.stdout
+	if len(out.Suspects) == 0 {
+		fmt.Fprintf(w, "No changes recorded before %s", out.At)
+		if res.Candidates == 0 {
+			fmt.Fprintf(w, ".\n")
+		}
+		return
+	}
+	fmt.Fprintf(w, "Suspects for %q before %s (%d changes searched)\n\n", oneLine(out.Query, 80), out.At, res.Candidates)
+	for _, s := range out.Suspects {
+		fmt.Fprintf(w, "%2d. %s\n", s.Rank, s.Title)
+		where := s.Kind + " " + shortID(s.ID)
+		if s.Repo != "" {
+			where += "  " + s.Repo
+		}
+		fmt.Fprintf(w, "    %s  %s  score %.2f\n", where, s.Time, s.Score)
+		if s.Why != "" {
+			conf := ""
+			if s.Confidence != nil {
+				conf = fmt.Sprintf(" (confidence %.0f%%)", *s.Confidence*100)
+			}
+			fmt.Fprintf(w, "    → %s%s\n", s.Why, conf)
+		}
+		for _, r := range s.Reasons {
+			fmt.Fprintf(w, "    · %s\n", r)
+		}
+		fmt.Fprintln(w)
+	}
+	if out.Summary != "" {
+		fmt.Fprintf(w, "%s (%s)\n", out.Summary, out.Models.Chat)
+	}
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}
+
+// quietDense returns the Ollama embedder when its vectors exist in the index
+// and the server is up; it warns about nothing (ask degrades silently to the
+// built-in vectors, which always exist).
+func (env *environment) quietDense(ctx context.Context, store retrieval.Store) *embed.Ollama {
+	c, _, ok := env.ollama()
+	if !ok {
+		return nil
+	}
+	o := embed.NewOllama(c, env.config.EmbedModel)
+	if _, err := os.Stat(retrieval.DensePath(store.Dir, o.Name())); err != nil {
+		return nil
+	}
+	if !reachable(ctx, c) {
+		return nil
+	}
+	return o
+}
+
+// autoIndexHere brings the current repository's history in when the
+// journal does not know it yet, so `cd repo && analyst ask "…"` just works.
+// It never narrows the answer to this repository.
+func autoIndexHere(ctx context.Context, env *environment, j *journal.Store) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return
+	}
+	g, err := journal.OpenGit(ctx, wd)
+	if err != nil {
+		return
+	}
+	repos, err := j.Repos(ctx)
+	if err != nil {
+		return
+	}
+	for _, r := range repos {
+		if r.Path == g.Dir {
+			return
+		}
+	}
+	env.warnf("%s is not in the journal yet: indexing its history first", g.Name)
+	if _, err := captureRepo(ctx, env, j, g, indexOptions{}); err != nil {
+		env.warnf("could not index %s: %v", g.Name, err)
+		return
+	}
+	if err := refreshIndex(ctx, env, j, false, false); err != nil {
+		env.warnf("could not index %s: %v", g.Name, err)
+	}
+}

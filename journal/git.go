@@ -1,0 +1,520 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrNotRepository is returned by OpenGit for a path that is not inside a git
+// repository.
+var ErrNotRepository = errors.New("not a git repository")
+
+// CommitLimits bounds what one commit may put into the journal. Paths and line
+// counts are always kept whole; only diff text is cut.
+type CommitLimits struct {
+	// MaxDiff is the most diff text kept per commit. Default 64 KiB: enough
+	// for nearly every hand-written change, small enough that a vendored
+	// library or generated file does not swamp the journal.
+	MaxDiff int
+	// MaxFileDiff is the most diff text kept per file. Default 16 KiB, so one
+	// huge file cannot push every other file of the commit out.
+	MaxFileDiff int
+	// MaxPaths is the most paths kept per commit. Default 2000.
+	MaxPaths int
+}
+
+func (l CommitLimits) withDefaults() CommitLimits {
+	if l.MaxDiff <= 0 {
+		l.MaxDiff = 64 << 10
+	}
+	if l.MaxFileDiff <= 0 {
+		l.MaxFileDiff = 16 << 10
+	}
+	if l.MaxPaths <= 0 {
+		l.MaxPaths = 2000
+	}
+	return l
+}
+
+// Git is a repository read through the git command line. Reading through
+// `git log -p` is several times faster than a Go reimplementation of git and
+// understands every repository git does (bare, shallow, worktrees).
+type Git struct {
+	// Dir is the absolute git directory (".git" of a work tree, or the bare
+	// repository itself).
+	Dir string
+	// Name is the repository's short name, recorded on every entry.
+	Name string
+	// Bare is true for a repository without a work tree.
+	Bare bool
+}
+
+// OpenGit finds the repository at or above path.
+func OpenGit(ctx context.Context, path string) (*Git, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotRepository)
+	}
+	out, err := gitOutput(ctx, path, "rev-parse", "--absolute-git-dir", "--is-bare-repository")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotRepository)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 2 {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotRepository)
+	}
+	g := &Git{Dir: filepath.Clean(lines[0]), Bare: lines[1] == "true"}
+	if dir, err := filepath.EvalSymlinks(g.Dir); err == nil {
+		g.Dir = dir
+	}
+	g.Name = repoName(ctx, g)
+	return g, nil
+}
+
+// repoName picks a short name: the origin remote's last path element, else
+// the work tree's directory name, else the bare directory's name without
+// ".git".
+func repoName(ctx context.Context, g *Git) string {
+	if u, err := gitOutput(ctx, g.Dir, "config", "--get", "remote.origin.url"); err == nil {
+		u = strings.TrimSuffix(strings.TrimRight(strings.TrimSpace(u), "/"), ".git")
+		if i := strings.LastIndexAny(u, "/:"); i >= 0 && i+1 < len(u) {
+			return u[i+1:]
+		}
+	}
+	dir := g.Dir
+	if !g.Bare {
+		dir = filepath.Dir(g.Dir)
+	}
+	name := strings.TrimSuffix(filepath.Base(dir), ".git")
+	if name == "" || name == "." || name == string(filepath.Separator) {
+		return "repo"
+	}
+	return name
+}
+
+func gitCmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	full := append([]string{"-C", dir, "-c", "core.quotePath=false", "--no-pager"}, args...)
+	cmd := exec.CommandContext(ctx, "git", full...)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	return cmd
+}
+
+// GitOutput runs git in dir and returns its output; an error carries git's
+// first line of complaint.
+func GitOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	return gitOutput(ctx, dir, args...)
+}
+
+func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := gitCmd(ctx, dir, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return "", fmt.Errorf("git %s: %w", args[0], err)
+		}
+		return "", fmt.Errorf("git %s: %s", args[0], firstLine(msg))
+	}
+	return string(out), nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// Head returns the commit HEAD points at, or "" for a repository with no
+// commits yet.
+func (g *Git) Head(ctx context.Context) (string, error) {
+	out, err := gitOutput(ctx, g.Dir, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return "", nil // no commits yet
+		}
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// RevOptions chooses which commits RevList returns.
+type RevOptions struct {
+	All   bool      // every ref instead of HEAD
+	Since time.Time // committer time at or after
+}
+
+// RevList returns the non-merge commits reachable from HEAD (or every ref),
+// newest first. A repository without commits gives an empty list.
+func (g *Git) RevList(ctx context.Context, o RevOptions) ([]string, error) {
+	head, err := g.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"rev-list", "--no-merges"}
+	if !o.Since.IsZero() {
+		args = append(args, "--since="+strconv.FormatInt(o.Since.Unix(), 10))
+	}
+	if o.All {
+		args = append(args, "--all")
+	} else {
+		if head == "" {
+			return nil, nil
+		}
+		args = append(args, "HEAD")
+	}
+	out, err := gitOutput(ctx, g.Dir, args...)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}
+
+// Reachable returns every commit reachable from any ref (not the reflog).
+func (g *Git) Reachable(ctx context.Context) (map[string]bool, error) {
+	out, err := gitOutput(ctx, g.Dir, "rev-list", "--all")
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, sha := range strings.Fields(out) {
+		set[sha] = true
+	}
+	return set, nil
+}
+
+const (
+	recordStart = '\x1e'
+	fieldSep    = "\x1f"
+	headerEnd   = "\x1d"
+	logFormat   = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%ct%x1f%s%x1f%b%x1d"
+)
+
+var revertRe = regexp.MustCompile(`This reverts commit ([0-9a-f]{40})`)
+
+// Commits reads the given commits with their diffs, in the order given, and
+// calls fn with each as a redacted journal entry. A commit whose diff git
+// cannot produce (a blob missing from a partial copy) is recorded with its
+// message and paths only.
+func (g *Git) Commits(ctx context.Context, shas []string, lim CommitLimits, fn func(Entry) error) error {
+	lim = lim.withDefaults()
+	todo := shas
+	for len(todo) > 0 {
+		done, err := g.commitStream(ctx, todo, lim, fn)
+		if err == nil {
+			return nil
+		}
+		var gitErr *gitStreamError
+		if !errors.As(err, &gitErr) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// git stopped at todo[done]: record it without its diff and go on.
+		if done >= len(todo) {
+			return nil
+		}
+		e, ferr := g.fallbackCommit(ctx, todo[done])
+		if ferr != nil {
+			return fmt.Errorf("reading commit %s: %w", todo[done], ferr)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+		todo = todo[done+1:]
+	}
+	return nil
+}
+
+type gitStreamError struct{ msg string }
+
+func (e *gitStreamError) Error() string { return "git log: " + e.msg }
+
+// commitStream runs one `git log --stdin` over shas. It returns how many
+// commits it delivered whole.
+func (g *Git) commitStream(ctx context.Context, shas []string, lim CommitLimits, fn func(Entry) error) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := gitCmd(ctx, g.Dir, "log", "--no-walk=unsorted", "--stdin", "-p", "--no-color", "--no-ext-diff",
+		"--no-textconv", "--no-renames", "--format="+logFormat)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return 0, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("running git: %w", err)
+	}
+	go func() {
+		w := bufio.NewWriter(stdin)
+		for _, s := range shas {
+			w.WriteString(s)
+			w.WriteByte('\n')
+		}
+		w.Flush()
+		stdin.Close()
+	}()
+	p := newPatchParser(g, lim)
+	var held *Entry
+	delivered := 0
+	var fnErr error
+	rd := bufio.NewReaderSize(stdout, 1<<20)
+	for {
+		line, err := rd.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// An overlong line: keep its start, drop the rest.
+			for err == bufio.ErrBufferFull {
+				_, err = rd.ReadSlice('\n')
+			}
+			line = append(line[:min(len(line), 4096):min(len(line), 4096)], '\n')
+		}
+		if len(line) > 0 {
+			if e := p.line(line); e != nil {
+				if held != nil {
+					if fnErr = fn(*held); fnErr != nil {
+						break
+					}
+					delivered++
+				}
+				held = e
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if fnErr != nil {
+		cancel()
+		cmd.Wait()
+		return delivered, fnErr
+	}
+	if e := p.finish(); e != nil {
+		if held != nil {
+			if fnErr = fn(*held); fnErr != nil {
+				cancel()
+				cmd.Wait()
+				return delivered, fnErr
+			}
+			delivered++
+		}
+		held = e
+	}
+	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return delivered, ctx.Err()
+		}
+		// The last commit git started may be incomplete: let the caller
+		// record it from its message alone.
+		return delivered, &gitStreamError{msg: firstLine(strings.TrimSpace(stderr.String()))}
+	}
+	if held != nil {
+		if err := fn(*held); err != nil {
+			return delivered, err
+		}
+		delivered++
+	}
+	return delivered, nil
+}
+
+// fallbackCommit reads a commit's message and changed paths without its diff.
+func (g *Git) fallbackCommit(ctx context.Context, sha string) (Entry, error) {
+	out, err := gitOutput(ctx, g.Dir, "log", "-1", "--no-walk", "--format="+logFormat, sha)
+	if err != nil {
+		return Entry{}, err
+	}
+	p := newPatchParser(g, CommitLimits{}.withDefaults())
+	p.line([]byte(out))
+	names, _ := gitOutput(ctx, g.Dir, "diff-tree", "--no-commit-id", "-r", "--root", "--name-only", sha)
+	e := p.finish()
+	if e == nil {
+		return Entry{}, fmt.Errorf("unreadable commit")
+	}
+	for _, n := range strings.Split(strings.TrimSpace(names), "\n") {
+		if n != "" && len(e.Paths) < p.lim.MaxPaths {
+			e.Paths = append(e.Paths, n)
+		}
+	}
+	e.Meta.Files = len(e.Paths)
+	e.Meta.DiffCut = true
+	return *e, nil
+}
+
+// patchParser turns `git log -p` output with logFormat headers into entries.
+type patchParser struct {
+	g   *Git
+	lim CommitLimits
+
+	cur      *Entry
+	header   strings.Builder // header fields until headerEnd
+	inHeader bool
+	diff     strings.Builder
+	fileLen  int  // diff bytes kept for the current file
+	fileCut  bool // the current file's diff was cut
+	curFile  string
+}
+
+func newPatchParser(g *Git, lim CommitLimits) *patchParser {
+	return &patchParser{g: g, lim: lim}
+}
+
+// line consumes one line (with its newline). When the line starts a new
+// commit, it returns the previous one, finished.
+func (p *patchParser) line(b []byte) *Entry {
+	var done *Entry
+	if len(b) > 0 && b[0] == recordStart {
+		done = p.finish()
+		p.cur = &Entry{}
+		p.inHeader = true
+		p.header.Reset()
+		b = b[1:]
+	}
+	if p.cur == nil {
+		return done
+	}
+	if p.inHeader {
+		if i := bytes.Index(b, []byte(headerEnd)); i >= 0 {
+			p.header.Write(b[:i])
+			p.inHeader = false
+			p.parseHeader(p.header.String())
+			rest := bytes.TrimLeft(b[i+1:], "\n")
+			if len(rest) > 0 {
+				p.diffLine(rest)
+			}
+		} else {
+			p.header.Write(b)
+		}
+		return done
+	}
+	p.diffLine(b)
+	return done
+}
+
+func (p *patchParser) parseHeader(h string) {
+	f := strings.SplitN(h, fieldSep, 6)
+	for len(f) < 6 {
+		f = append(f, "")
+	}
+	e := p.cur
+	e.ID = strings.TrimSpace(f[0])
+	e.Ref = e.ID
+	e.Kind = KindCommit
+	e.Repo = p.g.Name
+	e.Author = validUTF8(strings.TrimSpace(f[2]))
+	if ct, err := strconv.ParseInt(strings.TrimSpace(f[3]), 10, 64); err == nil {
+		e.Time = time.Unix(ct, 0).UTC()
+	}
+	e.Title = validUTF8(strings.TrimSpace(f[4]))
+	e.Body = validUTF8(strings.TrimSpace(f[5]))
+	if m := revertRe.FindStringSubmatch(e.Body); m != nil {
+		e.Meta.Reverts = m[1]
+	}
+	e.Meta.Source = "index"
+	e.Meta.Origin = p.g.Dir
+	p.diff.Reset()
+	p.fileLen, p.fileCut, p.curFile = 0, false, ""
+}
+
+func (p *patchParser) diffLine(b []byte) {
+	e := p.cur
+	switch {
+	case bytes.HasPrefix(b, []byte("diff --git ")):
+		p.closeFile()
+		p.curFile = diffGitPath(string(bytes.TrimRight(b, "\n")))
+		e.Meta.Files++
+		if len(e.Paths) < p.lim.MaxPaths && p.curFile != "" {
+			e.Paths = append(e.Paths, p.curFile)
+		}
+		p.keep(b)
+		return
+	case bytes.HasPrefix(b, []byte("Binary files ")) || bytes.HasPrefix(b, []byte("GIT binary patch")):
+		if p.curFile != "" {
+			e.Meta.Binary = append(e.Meta.Binary, p.curFile)
+		}
+		p.keep(b)
+		return
+	case bytes.HasPrefix(b, []byte("+++ ")) || bytes.HasPrefix(b, []byte("--- ")):
+		p.keep(b)
+		return
+	case len(b) > 0 && b[0] == '+':
+		e.Meta.Added++
+	case len(b) > 0 && b[0] == '-':
+		e.Meta.Deleted++
+	}
+	p.keep(b)
+}
+
+func (p *patchParser) keep(b []byte) {
+	if p.diff.Len()+len(b) > p.lim.MaxDiff || p.fileLen+len(b) > p.lim.MaxFileDiff {
+		p.fileCut = true
+		p.cur.Meta.DiffCut = true
+		return
+	}
+	p.diff.Write(b)
+	p.fileLen += len(b)
+}
+
+func (p *patchParser) closeFile() {
+	if p.fileCut && p.diff.Len()+40 < p.lim.MaxDiff {
+		p.diff.WriteString("[diff of this file cut]\n")
+	}
+	p.fileLen, p.fileCut = 0, false
+}
+
+// finish completes the current commit and returns it (nil if none).
+func (p *patchParser) finish() *Entry {
+	e := p.cur
+	if e == nil || e.ID == "" {
+		p.cur = nil
+		return nil
+	}
+	p.closeFile()
+	e.Diff = validUTF8(p.diff.String())
+	e.Recorded = time.Now().UTC()
+	e.Redact()
+	p.cur = nil
+	return e
+}
+
+// diffGitPath extracts the new path from "diff --git a/X b/Y". Paths with
+// spaces are ambiguous in this line; when a and b are the same path (no
+// rename: we pass --no-renames) the line splits evenly.
+func diffGitPath(line string) string {
+	rest := strings.TrimPrefix(line, "diff --git ")
+	if len(rest) >= 6 && strings.HasPrefix(rest, "a/") {
+		// "a/X b/X": total length is 2*len(X)+5.
+		if n := len(rest) - 5; n > 0 && n%2 == 0 {
+			x := rest[2 : 2+n/2]
+			if rest[2+n/2:] == " b/"+x {
+				return x
+			}
+		}
+	}
+	if i := strings.LastIndex(rest, " b/"); i >= 0 {
+		return rest[i+3:]
+	}
+	return rest
+}
+
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}

@@ -1,0 +1,507 @@
+package catalog
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxEvidence is the longest Evidence, in characters.
+const maxEvidence = 160
+
+// evaluator checks one class at a time against a parsed change.
+type evaluator struct {
+	s      *scratch
+	cl     *class
+	cands  []int32
+	fileOK []int8 // per file: 0 unknown, 1 allowed, 2 not allowed
+	skip   map[int32]bool
+	netSet map[netSlot]map[string]bool
+}
+
+// run reports whether cl matches, given the candidate lines for it.
+func (e *evaluator) run(cl *class, cands []int32) (Match, bool) {
+	e.cl, e.cands = cl, cands
+	e.fileOK = e.fileOK[:0]
+	for range e.s.files {
+		e.fileOK = append(e.fileOK, 0)
+	}
+	e.skip = nil
+	clear(e.netSet)
+
+	ev, ok := e.patterns()
+	if !ok {
+		ev, ok = e.numbers()
+	}
+	if !ok {
+		ev, ok = e.drops()
+	}
+	if !ok || e.vetoed() {
+		return Match{}, false
+	}
+	return Match{
+		Class:    cl.id,
+		Reason:   cl.reason,
+		Symptoms: slices.Clone(cl.symptoms),
+		Evidence: ev,
+	}, true
+}
+
+// allowed reports whether line li counts as evidence for the current class.
+func (e *evaluator) allowed(li int32) bool {
+	ln := &e.s.lines[li]
+	if ln.kind == kindNote {
+		return true
+	}
+	if ln.file >= 0 {
+		switch e.fileOK[ln.file] {
+		case 0:
+			if e.fileAllowed(&e.s.files[ln.file]) {
+				e.fileOK[ln.file] = 1
+			} else {
+				e.fileOK[ln.file] = 2
+				return false
+			}
+		case 2:
+			return false
+		}
+	}
+	if isComment(ln.text) {
+		return false
+	}
+	if len(e.cl.skipFrom) > 0 && e.skipped(li) {
+		return false
+	}
+	return true
+}
+
+func (e *evaluator) fileAllowed(f *fileInfo) bool {
+	cl := e.cl
+	if f.excluded && cl.defaultExcludes {
+		return false
+	}
+	for _, g := range cl.exclude {
+		if f.path != "" && g.match(f.path) {
+			return false
+		}
+	}
+	if len(cl.paths) == 0 && cl.pathRe == nil {
+		return true
+	}
+	if f.path == "" {
+		return false
+	}
+	for _, g := range cl.paths {
+		if g.match(f.path) {
+			return true
+		}
+	}
+	return cl.pathRe != nil && cl.pathRe.MatchString(f.path)
+}
+
+// skipped reports whether line li lies in a skip_from…skip_until section of
+// its file. Section state is computed once per file the class looks at.
+func (e *evaluator) skipped(li int32) bool {
+	if e.skip == nil {
+		e.skip = make(map[int32]bool)
+	}
+	ln := &e.s.lines[li]
+	if ln.file < 0 {
+		return false
+	}
+	f := &e.s.files[ln.file]
+	if _, done := e.skip[-1-ln.file]; !done {
+		e.skip[-1-ln.file] = true
+		on := false
+		for i := f.first; i < f.end; i++ {
+			t := e.s.lines[i].text
+			if on {
+				if anyMatch(e.cl.skipUntil, t) {
+					on = false
+				}
+			} else if anyMatch(e.cl.skipFrom, t) {
+				on = true
+			}
+			if on {
+				e.skip[i] = true
+			}
+		}
+	}
+	return e.skip[li]
+}
+
+func anyMatch(rs []*regexp.Regexp, s string) bool {
+	for _, r := range rs {
+		if r.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// patterns tries the added, removed and note patterns in line order.
+func (e *evaluator) patterns() (string, bool) {
+	cl := e.cl
+	if len(cl.added)+len(cl.removed)+len(cl.notes) == 0 {
+		return "", false
+	}
+lines:
+	for _, li := range e.cands {
+		ln := &e.s.lines[li]
+		var pats []pattern
+		var opposite lineKind
+		switch ln.kind {
+		case kindAdd:
+			pats, opposite = cl.added, kindDel
+		case kindDel:
+			pats, opposite = cl.removed, kindAdd
+		case kindNote:
+			pats = cl.notes
+		}
+		if len(pats) == 0 || !e.allowed(li) {
+			continue
+		}
+		vetoChecked := false
+		for _, p := range pats {
+			for _, loc := range p.re.FindAllStringSubmatchIndex(ln.text, -1) {
+				if opposite != 0 && e.inOpposite(p, opposite, netKey(ln.text, loc, p.net)) {
+					continue
+				}
+				if !vetoChecked {
+					if anyMatch(cl.unless, ln.text) {
+						continue lines
+					}
+					vetoChecked = true
+				}
+				return evidence(ln, loc[0], loc[1], ""), true
+			}
+		}
+	}
+	return "", false
+}
+
+// inOpposite reports whether the match key also occurs, for the same
+// pattern, on an allowed line of the opposite kind (net-change semantics).
+func (e *evaluator) inOpposite(p pattern, kind lineKind, key string) bool {
+	if e.netSet == nil {
+		e.netSet = make(map[netSlot]map[string]bool)
+	}
+	slot := netSlot{p.re, kind}
+	set, ok := e.netSet[slot]
+	if !ok {
+		set = make(map[string]bool)
+		for _, li := range e.cands {
+			ln := &e.s.lines[li]
+			if ln.kind != kind || !e.allowed(li) {
+				continue
+			}
+			for _, loc := range p.re.FindAllStringSubmatchIndex(ln.text, -1) {
+				set[netKey(ln.text, loc, p.net)] = true
+			}
+		}
+		e.netSet[slot] = set
+	}
+	return set[key]
+}
+
+type netSlot struct {
+	re   *regexp.Regexp
+	kind lineKind
+}
+
+// netKey is the comparable form of a match: the "net" group if present,
+// else the whole match; lower-cased without spaces, quotes, "_" and "-".
+func netKey(text string, loc []int, net []int) string {
+	s := text[loc[0]:loc[1]]
+	for _, g := range net {
+		if loc[2*g] >= 0 {
+			s = text[loc[2*g]:loc[2*g+1]]
+			break
+		}
+	}
+	return normalize(s)
+}
+
+func normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isSqueezed(c) || c == '_' || c == '-' || c == '\n' {
+			continue
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func group(text string, loc []int, idx []int) string {
+	for _, g := range idx {
+		if loc[2*g] >= 0 {
+			return text[loc[2*g]:loc[2*g+1]]
+		}
+	}
+	return ""
+}
+
+type numEntry struct {
+	li   int32
+	key  string
+	raw  string
+	v    float64
+	used bool
+}
+
+// numbers pairs removed and added values of the numeric rules.
+func (e *evaluator) numbers() (string, bool) {
+	for ri := range e.cl.numeric {
+		r := &e.cl.numeric[ri]
+		var dels, adds []numEntry
+		for _, li := range e.cands {
+			ln := &e.s.lines[li]
+			if ln.kind != kindAdd && ln.kind != kindDel {
+				continue
+			}
+			if !e.allowed(li) {
+				continue
+			}
+			for _, loc := range r.re.FindAllStringSubmatchIndex(ln.text, -1) {
+				key := group(ln.text, loc, r.key)
+				if r.ignoreKeys != nil && key != "" && r.ignoreKeys.MatchString(key) {
+					continue
+				}
+				raw := group(ln.text, loc, r.value)
+				if u := group(ln.text, loc, r.un); u != "" {
+					raw += " " + u
+				}
+				v, ok := parseQuantity(raw, r.unit, key)
+				if !ok {
+					continue
+				}
+				ent := numEntry{li: li, key: normKey(key), raw: strings.TrimSpace(raw), v: unlimited(v, r.zeroIsUnlimited)}
+				if ln.kind == kindDel {
+					dels = append(dels, ent)
+				} else {
+					adds = append(adds, ent)
+				}
+			}
+		}
+		if len(adds) == 0 || (len(dels) == 0 && !r.hasAbsent) {
+			continue
+		}
+		for ai := range adds {
+			a := &adds[ai]
+			aln := &e.s.lines[a.li]
+			old := pairFor(e.s, dels, a, aln)
+			var oldV float64
+			oldRaw := "unset"
+			switch {
+			case old != nil:
+				old.used = true
+				oldV, oldRaw = old.v, old.raw
+			case r.hasAbsent && !keyRemoved(dels, a.key):
+				oldV = unlimited(r.absent, r.zeroIsUnlimited)
+			default:
+				continue
+			}
+			risky := a.v < oldV
+			if r.increase {
+				risky = a.v > oldV
+			}
+			if !risky || anyMatch(e.cl.unless, aln.text) {
+				continue
+			}
+			return evidence(aln, 0, 0, "(was "+oldRaw+")"), true
+		}
+	}
+	return "", false
+}
+
+// pairFor finds the removed value an added value replaced: the first unused
+// removed entry with the same key in the same hunk, else in the same file.
+func pairFor(s *scratch, dels []numEntry, a *numEntry, aln *line) *numEntry {
+	for pass := 0; pass < 2; pass++ {
+		for di := range dels {
+			d := &dels[di]
+			if d.used || d.key != a.key {
+				continue
+			}
+			dln := &s.lines[d.li]
+			if pass == 0 && dln.hunk == aln.hunk || pass == 1 && dln.file == aln.file {
+				return d
+			}
+		}
+	}
+	return nil
+}
+
+func keyRemoved(dels []numEntry, key string) bool {
+	for i := range dels {
+		if dels[i].key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// drops finds a dimension that disappeared from an edited line.
+func (e *evaluator) drops() (string, bool) {
+	for ri := range e.cl.dropped {
+		r := &e.cl.dropped[ri]
+		// Group candidate lines of this rule by hunk, keeping order.
+		var hunks []int32
+		byHunk := make(map[int32][2][]int32)
+		for _, li := range e.cands {
+			ln := &e.s.lines[li]
+			if (ln.kind != kindAdd && ln.kind != kindDel) || !e.allowed(li) || !r.line.MatchString(ln.text) {
+				continue
+			}
+			h, ok := byHunk[ln.hunk]
+			if !ok {
+				hunks = append(hunks, ln.hunk)
+			}
+			side := 0
+			if ln.kind == kindAdd {
+				side = 1
+			}
+			h[side] = append(h[side], li)
+			byHunk[ln.hunk] = h
+		}
+		for _, hk := range hunks {
+			h := byHunk[hk]
+			if len(h[0]) == 0 || len(h[1]) == 0 {
+				continue
+			}
+			kept := make(map[string]bool)
+			for _, li := range h[1] {
+				for _, it := range r.item.FindAllString(e.s.lines[li].text, -1) {
+					kept[normalize(it)] = true
+				}
+			}
+			for _, li := range h[0] {
+				ln := &e.s.lines[li]
+				for _, loc := range r.item.FindAllStringIndex(ln.text, -1) {
+					it := ln.text[loc[0]:loc[1]]
+					if kept[normalize(it)] || anyMatch(e.cl.unless, ln.text) {
+						continue
+					}
+					return evidence(ln, loc[0], loc[1], "(dropped "+strings.TrimSpace(it)+")"), true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// vetoed applies unless_change to all allowed added lines and note lines.
+func (e *evaluator) vetoed() bool {
+	if len(e.cl.unlessChange) == 0 {
+		return false
+	}
+	for li := range e.s.lines {
+		ln := &e.s.lines[li]
+		if ln.kind != kindAdd && ln.kind != kindNote {
+			continue
+		}
+		if len(ln.text) > maxLineLen || !e.allowed(int32(li)) {
+			continue
+		}
+		if anyMatch(e.cl.unlessChange, ln.text) {
+			return true
+		}
+	}
+	return false
+}
+
+var uriPassword = regexp.MustCompile(`(://[^\s:/@]+:)[^\s@/]+@`)
+
+func maskPasswords(s string) string { return uriPassword.ReplaceAllString(s, "${1}***@") }
+
+// evidence renders a line for display: marker + trimmed text, URI passwords
+// masked, clipped to maxEvidence characters around [start,end), suffix kept.
+func evidence(ln *line, start, end int, suffix string) string {
+	text := ln.text
+	// Trim, keeping match offsets aligned.
+	lead := len(text) - len(strings.TrimLeft(text, " \t"))
+	text = strings.TrimSpace(text)
+	start, end = clampInt(start-lead, 0, len(text)), clampInt(end-lead, 0, len(text))
+
+	// Mask passwords in URIs, then find the (masked) match again.
+	if uriPassword.MatchString(text) {
+		m := maskPasswords(text[start:end])
+		text = maskPasswords(text)
+		start, end = 0, 0
+		if i := strings.Index(text, m); m != "" && i >= 0 {
+			start, end = i, i+len(m)
+		}
+	}
+
+	marker := ""
+	switch ln.kind {
+	case kindAdd:
+		marker = "+"
+	case kindDel:
+		marker = "-"
+	}
+	if suffix != "" {
+		suffix = " " + suffix
+	}
+	budget := maxEvidence - utf8.RuneCountInString(marker) - utf8.RuneCountInString(suffix)
+	if budget < 20 {
+		suffix = ""
+		budget = maxEvidence - utf8.RuneCountInString(marker)
+	}
+	if utf8.RuneCountInString(text) > budget {
+		text = clip(text, start, budget)
+	}
+	return strings.Clone(marker + text + suffix)
+}
+
+// clip returns at most budget runes of s, keeping byte offset start visible
+// and marking cuts with "…".
+func clip(s string, start, budget int) string {
+	r := []rune(s)
+	ms := utf8.RuneCountInString(s[:start])
+	from := 0
+	if ms > budget/3 {
+		from = ms - budget/3
+	}
+	avail := budget
+	if from > 0 {
+		avail--
+	}
+	if from+avail < len(r) {
+		avail--
+		if from+avail > len(r) {
+			from = len(r) - avail
+		}
+		out := string(r[from : from+avail])
+		if from > 0 {
+			out = "…" + out
+		}
+		return out + "…"
+	}
+	from = len(r) - avail
+	if from < 0 {
+		from = 0
+	}
+	out := string(r[from:])
+	if from > 0 {
+		out = "…" + out
+	}
+	return out
+}
+
+func clampInt(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}

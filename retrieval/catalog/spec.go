@@ -1,0 +1,416 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// classSpec is one [[class]] table as written in TOML.
+type classSpec struct {
+	ID              string        `toml:"id"`
+	Reason          string        `toml:"reason"`
+	Symptoms        []string      `toml:"symptoms"`
+	Require         []string      `toml:"require"`
+	Added           []string      `toml:"added"`
+	Removed         []string      `toml:"removed"`
+	Notes           []string      `toml:"notes"`
+	Numeric         []numericSpec `toml:"numeric"`
+	Dropped         []droppedSpec `toml:"dropped"`
+	Unless          []string      `toml:"unless"`
+	UnlessChange    []string      `toml:"unless_change"`
+	Paths           []string      `toml:"paths"`
+	PathRegex       string        `toml:"path_regex"`
+	ExcludePaths    []string      `toml:"exclude_paths"`
+	DefaultExcludes *bool         `toml:"default_excludes"`
+	CaseSensitive   bool          `toml:"case_sensitive"`
+	SkipFrom        []string      `toml:"skip_from"`
+	SkipUntil       []string      `toml:"skip_until"`
+}
+
+type numericSpec struct {
+	Pattern         string   `toml:"pattern"`
+	Direction       string   `toml:"direction"`
+	Unit            string   `toml:"unit"`
+	ZeroIsUnlimited bool     `toml:"zero_is_unlimited"`
+	Absent          *float64 `toml:"absent"`
+	IgnoreKeys      string   `toml:"ignore_keys"`
+}
+
+type droppedSpec struct {
+	Line string `toml:"line"`
+	Item string `toml:"item"`
+}
+
+// class is a compiled classSpec.
+type class struct {
+	id              string
+	reason          string
+	symptoms        []string
+	literals        []string
+	added           []pattern
+	removed         []pattern
+	notes           []pattern
+	numeric         []numericRule
+	dropped         []droppedRule
+	unless          []*regexp.Regexp
+	unlessChange    []*regexp.Regexp
+	skipFrom        []*regexp.Regexp
+	skipUntil       []*regexp.Regexp
+	paths           []glob
+	pathRe          *regexp.Regexp
+	exclude         []glob
+	defaultExcludes bool
+}
+
+func (cl *class) hasDiffTriggers() bool {
+	return len(cl.added)+len(cl.removed)+len(cl.numeric)+len(cl.dropped) > 0
+}
+
+type pattern struct {
+	re  *regexp.Regexp
+	net []int // subexpression indices named "net"
+}
+
+type numericRule struct {
+	re              *regexp.Regexp
+	key, value, un  []int // subexpression indices named key, value, unit
+	increase        bool
+	unit            unitKind
+	zeroIsUnlimited bool
+	hasAbsent       bool
+	absent          float64
+	ignoreKeys      *regexp.Regexp
+}
+
+type droppedRule struct {
+	line, item *regexp.Regexp
+}
+
+var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// parseClasses decodes and compiles a catalogue file.
+func parseClasses(data []byte) ([]*class, error) {
+	var doc struct {
+		Class []toml.Primitive `toml:"class"`
+	}
+	md, err := toml.Decode(string(data), &doc)
+	if err != nil {
+		return nil, syntaxError(data, err)
+	}
+	for _, k := range md.Undecoded() {
+		if len(k) > 0 && k[0] != "class" {
+			return nil, fmt.Errorf("catalog: unknown top-level key %q (want [[class]] tables)", k.String())
+		}
+	}
+	classes := make([]*class, 0, len(doc.Class))
+	seen := make(map[string]bool, len(doc.Class))
+	for i, prim := range doc.Class {
+		var raw map[string]any
+		if err := md.PrimitiveDecode(prim, &raw); err != nil {
+			return nil, fmt.Errorf("catalog: class #%d: %v", i+1, err)
+		}
+		label := fmt.Sprintf("#%d", i+1)
+		if id, ok := raw["id"].(string); ok && id != "" {
+			label = strconv.Quote(id)
+		}
+		if err := checkKeys(raw); err != nil {
+			return nil, fmt.Errorf("catalog: class %s: %v", label, err)
+		}
+		var sp classSpec
+		if err := md.PrimitiveDecode(prim, &sp); err != nil {
+			return nil, fmt.Errorf("catalog: class %s: %v", label, err)
+		}
+		cl, err := compileClass(&sp)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: class %s: %v", label, err)
+		}
+		if seen[cl.id] {
+			return nil, fmt.Errorf("catalog: class %s: id: duplicate id", label)
+		}
+		seen[cl.id] = true
+		classes = append(classes, cl)
+	}
+	return classes, nil
+}
+
+// syntaxError names the class a TOML syntax error occurred in, if any.
+func syntaxError(data []byte, err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) || pe.Position.Line <= 0 {
+		return fmt.Errorf("catalog: %v", err)
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	n := min(pe.Position.Line, len(lines))
+	header := -1
+	count := 0
+	for i := 0; i < n; i++ {
+		if string(bytes.TrimSpace(lines[i])) == "[[class]]" {
+			header = i
+			count++
+		}
+	}
+	if header < 0 {
+		return fmt.Errorf("catalog: %v", err)
+	}
+	label := fmt.Sprintf("#%d", count)
+	idLine := regexp.MustCompile(`^\s*id\s*=\s*"([^"]*)"`)
+	for i := header + 1; i < len(lines); i++ {
+		t := bytes.TrimSpace(lines[i])
+		if bytes.HasPrefix(t, []byte("[[class]]")) {
+			break
+		}
+		if m := idLine.FindSubmatch(lines[i]); m != nil {
+			label = strconv.Quote(string(m[1]))
+			break
+		}
+	}
+	return fmt.Errorf("catalog: class %s: %v", label, err)
+}
+
+func tomlKeys(v any) map[string]bool {
+	t := reflect.TypeOf(v)
+	keys := make(map[string]bool, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		keys[t.Field(i).Tag.Get("toml")] = true
+	}
+	return keys
+}
+
+var (
+	classKeys   = tomlKeys(classSpec{})
+	numericKeys = tomlKeys(numericSpec{})
+	droppedKeys = tomlKeys(droppedSpec{})
+)
+
+// checkKeys rejects keys the schema does not know, so typos do not silently
+// disable a rule.
+func checkKeys(raw map[string]any) error {
+	if err := unknownKeys("", raw, classKeys); err != nil {
+		return err
+	}
+	for name, keys := range map[string]map[string]bool{"numeric": numericKeys, "dropped": droppedKeys} {
+		subs, ok := raw[name].([]map[string]any)
+		if !ok {
+			continue
+		}
+		for i, sub := range subs {
+			if err := unknownKeys(fmt.Sprintf("%s[%d].", name, i), sub, keys); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func unknownKeys(prefix string, raw map[string]any, known map[string]bool) error {
+	var bad []string
+	for k := range raw {
+		if !known[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	return fmt.Errorf("%s%s: unknown key", prefix, bad[0])
+}
+
+func compileClass(sp *classSpec) (*class, error) {
+	if sp.ID == "" {
+		return nil, fmt.Errorf("id: required")
+	}
+	if !idRE.MatchString(sp.ID) {
+		return nil, fmt.Errorf("id: %q must match %s", sp.ID, idRE)
+	}
+	if strings.TrimSpace(sp.Reason) == "" {
+		return nil, fmt.Errorf("reason: required")
+	}
+	if len(sp.Symptoms) == 0 {
+		return nil, fmt.Errorf("symptoms: at least one symptom is required")
+	}
+	cl := &class{
+		id:              sp.ID,
+		reason:          strings.TrimSpace(sp.Reason),
+		defaultExcludes: sp.DefaultExcludes == nil || *sp.DefaultExcludes,
+	}
+	for i, s := range sp.Symptoms {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, fmt.Errorf("symptoms[%d]: empty", i)
+		}
+		cl.symptoms = append(cl.symptoms, s)
+	}
+	for i, l := range sp.Require {
+		sq := squeeze(l)
+		if sq == "" {
+			return nil, fmt.Errorf("require[%d]: %q is empty once spaces and quotes are removed", i, l)
+		}
+		if !slices.Contains(cl.literals, sq) {
+			cl.literals = append(cl.literals, sq)
+		}
+	}
+
+	flags := "(?i)"
+	if sp.CaseSensitive {
+		flags = ""
+	}
+	re := func(field string, i int, src string) (*regexp.Regexp, error) {
+		name := field
+		if i >= 0 {
+			name = fmt.Sprintf("%s[%d]", field, i)
+		}
+		if strings.TrimSpace(src) == "" {
+			return nil, fmt.Errorf("%s: empty pattern", name)
+		}
+		r, err := regexp.Compile(flags + src)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		return r, nil
+	}
+	list := func(field string, srcs []string) ([]*regexp.Regexp, error) {
+		out := make([]*regexp.Regexp, 0, len(srcs))
+		for i, s := range srcs {
+			r, err := re(field, i, s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	pats := func(field string, srcs []string) ([]pattern, error) {
+		rs, err := list(field, srcs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]pattern, len(rs))
+		for i, r := range rs {
+			out[i] = pattern{re: r, net: groupIndices(r, "net")}
+		}
+		return out, nil
+	}
+
+	var err error
+	if cl.added, err = pats("added", sp.Added); err != nil {
+		return nil, err
+	}
+	if cl.removed, err = pats("removed", sp.Removed); err != nil {
+		return nil, err
+	}
+	if cl.notes, err = pats("notes", sp.Notes); err != nil {
+		return nil, err
+	}
+	if cl.unless, err = list("unless", sp.Unless); err != nil {
+		return nil, err
+	}
+	if cl.unlessChange, err = list("unless_change", sp.UnlessChange); err != nil {
+		return nil, err
+	}
+	if cl.skipFrom, err = list("skip_from", sp.SkipFrom); err != nil {
+		return nil, err
+	}
+	if cl.skipUntil, err = list("skip_until", sp.SkipUntil); err != nil {
+		return nil, err
+	}
+	if len(cl.skipUntil) > 0 && len(cl.skipFrom) == 0 {
+		return nil, fmt.Errorf("skip_until: needs skip_from")
+	}
+
+	for i, ns := range sp.Numeric {
+		name := fmt.Sprintf("numeric[%d]", i)
+		r, err := re(name+".pattern", -1, ns.Pattern)
+		if err != nil {
+			return nil, err
+		}
+		rule := numericRule{
+			re:              r,
+			key:             groupIndices(r, "key"),
+			value:           groupIndices(r, "value"),
+			un:              groupIndices(r, "unit"),
+			zeroIsUnlimited: ns.ZeroIsUnlimited,
+		}
+		if len(rule.value) == 0 {
+			return nil, fmt.Errorf("%s.pattern: needs a (?P<value>...) group", name)
+		}
+		switch ns.Direction {
+		case "decrease":
+		case "increase":
+			rule.increase = true
+		case "":
+			return nil, fmt.Errorf("%s.direction: required (\"decrease\" or \"increase\")", name)
+		default:
+			return nil, fmt.Errorf("%s.direction: unknown direction %q (want \"decrease\" or \"increase\")", name, ns.Direction)
+		}
+		u, ok := unitNames[ns.Unit]
+		if !ok {
+			return nil, fmt.Errorf("%s.unit: unknown unit %q (want number, duration, bytes, cpu or rate)", name, ns.Unit)
+		}
+		rule.unit = u
+		if ns.Absent != nil {
+			rule.hasAbsent, rule.absent = true, *ns.Absent
+		}
+		if ns.IgnoreKeys != "" {
+			if rule.ignoreKeys, err = re(name+".ignore_keys", -1, ns.IgnoreKeys); err != nil {
+				return nil, err
+			}
+		}
+		cl.numeric = append(cl.numeric, rule)
+	}
+	for i, ds := range sp.Dropped {
+		name := fmt.Sprintf("dropped[%d]", i)
+		l, err := re(name+".line", -1, ds.Line)
+		if err != nil {
+			return nil, err
+		}
+		it, err := re(name+".item", -1, ds.Item)
+		if err != nil {
+			return nil, err
+		}
+		cl.dropped = append(cl.dropped, droppedRule{line: l, item: it})
+	}
+	if !cl.hasDiffTriggers() && len(cl.notes) == 0 {
+		return nil, fmt.Errorf("no trigger: set at least one of added, removed, notes, numeric, dropped")
+	}
+
+	for i, g := range sp.Paths {
+		cg, err := compileGlob(g)
+		if err != nil {
+			return nil, fmt.Errorf("paths[%d]: %v", i, err)
+		}
+		cl.paths = append(cl.paths, cg)
+	}
+	for i, g := range sp.ExcludePaths {
+		cg, err := compileGlob(g)
+		if err != nil {
+			return nil, fmt.Errorf("exclude_paths[%d]: %v", i, err)
+		}
+		cl.exclude = append(cl.exclude, cg)
+	}
+	if sp.PathRegex != "" {
+		if cl.pathRe, err = regexp.Compile(sp.PathRegex); err != nil {
+			return nil, fmt.Errorf("path_regex: %v", err)
+		}
+	}
+	return cl, nil
+}
+
+func groupIndices(r *regexp.Regexp, name string) []int {
+	var idx []int
+	for i, n := range r.SubexpNames() {
+		if n == name {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}

@@ -1,0 +1,87 @@
+package retrieval
+
+import (
+	"hash/fnv"
+	"strings"
+
+	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/retrieval/catalog"
+)
+
+// Fields of a change that lexical ranking weighs apart (BM25F).
+const (
+	fieldTitle    = iota // subject, tags, kind
+	fieldBody            // commit body or note text
+	fieldPaths           // changed paths
+	fieldDiff            // diff lines
+	fieldSymptoms        // symptom words of matched change classes
+	numFields
+)
+
+var fieldNames = [numFields]string{"title", "body", "paths", "diff", "symptoms"}
+
+// Hit is a change class that matched a change.
+type Hit struct {
+	Class    string
+	Reason   string
+	Evidence string
+}
+
+// docFields returns the texts of e's fields and the class hits, the input of
+// both the lexical index and the embedders.
+func docFields(e *journal.Entry, cat *catalog.Catalog) (f [numFields]string, hits []Hit) {
+	title := e.Title
+	if len(e.Tags) > 0 {
+		title += " " + strings.Join(e.Tags, " ")
+	}
+	if e.Kind != journal.KindCommit && e.Kind != journal.KindNote {
+		title += " " + e.Kind
+	}
+	f[fieldTitle] = title
+	f[fieldBody] = e.Body
+	f[fieldPaths] = strings.Join(e.Paths, "\n")
+	f[fieldDiff] = e.Diff
+	if cat != nil {
+		var sym strings.Builder
+		for _, m := range cat.Match(catalog.Change{Title: e.Title, Body: e.Body, Paths: e.Paths, Diff: e.Diff}) {
+			hits = append(hits, Hit{Class: m.Class, Reason: m.Reason, Evidence: m.Evidence})
+			sym.WriteString(m.Reason)
+			sym.WriteByte('\n')
+			sym.WriteString(strings.Join(m.Symptoms, "\n"))
+			sym.WriteByte('\n')
+		}
+		f[fieldSymptoms] = sym.String()
+	}
+	return f, hits
+}
+
+// embedText is what an embedder sees of a change: everything but the bulk of
+// the diff, which would drown the message in a fixed-size vector.
+func embedText(f *[numFields]string, maxDiff int) string {
+	var b strings.Builder
+	b.WriteString(f[fieldTitle])
+	b.WriteString("\n\n")
+	b.WriteString(f[fieldBody])
+	b.WriteString("\n\n")
+	b.WriteString(f[fieldSymptoms])
+	b.WriteString("\n")
+	b.WriteString(f[fieldPaths])
+	b.WriteString("\n")
+	d := f[fieldDiff]
+	if len(d) > maxDiff {
+		d = strings.ToValidUTF8(d[:maxDiff], "")
+	}
+	b.WriteString(d)
+	return b.String()
+}
+
+// contentHash fingerprints what an entry contributes to the index, so that
+// an entry whose text changed (a redaction migration) is re-embedded.
+func contentHash(e *journal.Entry) uint64 {
+	h := fnv.New64a()
+	for _, s := range []string{e.Title, e.Body, e.Diff, e.Kind, e.Repo, strings.Join(e.Paths, "\n"), strings.Join(e.Tags, "\n")} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}

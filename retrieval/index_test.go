@@ -1,0 +1,195 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/retrieval/catalog"
+)
+
+var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+func commit(seq int64, sha, title, diff string, at time.Time) journal.Entry {
+	return journal.Entry{ID: sha, Seq: seq, Kind: journal.KindCommit, Time: at, Ref: sha, Repo: "svc", Title: title, Diff: diff}
+}
+
+func sha(n int) string { return fmt.Sprintf("%040x", n) }
+
+func sampleEntries() []journal.Entry {
+	return []journal.Entry{
+		commit(1, sha(1), "Add order service", "+def save(order):\n+    db.orders.insert_one(order)\n", t0),
+		commit(2, sha(2), "Speed up order writes", "-MONGO_URL=mongodb://app:***@db/shop?w=majority\n+MONGO_URL=mongodb://app:***@db/shop?w=0&journal=false\n", t0.Add(24*time.Hour)),
+		commit(3, sha(3), "Document the API", "+POST /orders saves an order and returns it\n", t0.Add(48*time.Hour)),
+		commit(4, sha(4), "Lower the HTTP client timeout", "-TIMEOUT=30s\n+TIMEOUT=2s\n", t0.Add(72*time.Hour)),
+	}
+}
+
+func rankIDs(t *testing.T, ix *Index, q Query) []string {
+	t.Helper()
+	res, err := ix.Rank(context.Background(), q, DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range res.Suspects {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func TestRankCandidatesBeforeAt(t *testing.T) {
+	ix := NewIndex(catalog.Default())
+	if err := ix.Add(context.Background(), sampleEntries()); err != nil {
+		t.Fatal(err)
+	}
+	q := Query{Text: "API returns None after save", At: t0.Add(30 * time.Hour), Top: 10}
+	ids := rankIDs(t, ix, q)
+	if len(ids) != 2 || ids[0] != sha(2) {
+		t.Fatalf("ranking before %v = %v, want the w=0 change first of 2 candidates", q.At, ids)
+	}
+	// Strictly before: a change at exactly At is not a candidate.
+	q.At = t0.Add(24 * time.Hour)
+	if ids := rankIDs(t, ix, q); slices.Contains(ids, sha(2)) {
+		t.Errorf("change at exactly --at is a candidate: %v", ids)
+	}
+	// Since narrows; Repo narrows.
+	q = Query{Text: "timeout", At: t0.Add(100 * time.Hour), Since: 40 * time.Hour, Top: 10}
+	if ids := rankIDs(t, ix, q); len(ids) != 1 || ids[0] != sha(4) {
+		t.Errorf("--since 40h gave %v, want only the change 28 h before", ids)
+	}
+	q.Repo = "other"
+	if ids := rankIDs(t, ix, q); len(ids) != 0 {
+		t.Errorf("--repo other gave %v", ids)
+	}
+	// A commit marked unreachable before At is not a suspect; after At it is.
+	q = Query{Text: "timeout", At: t0.Add(100 * time.Hour), Top: 10,
+		Unreachable: map[string]time.Time{sha(4): t0.Add(80 * time.Hour)}}
+	if ids := rankIDs(t, ix, q); slices.Contains(ids, sha(4)) {
+		t.Errorf("unreachable commit ranked: %v", ids)
+	}
+	q.Unreachable[sha(4)] = t0.Add(200 * time.Hour)
+	if ids := rankIDs(t, ix, q); !slices.Contains(ids, sha(4)) {
+		t.Errorf("commit marked unreachable after --at is missing: %v", ids)
+	}
+}
+
+func TestRankStatisticsIgnoreLaterDocs(t *testing.T) {
+	early := sampleEntries()
+	a := NewIndex(catalog.Default())
+	a.Add(context.Background(), early)
+	b := NewIndex(catalog.Default())
+	later := append(slices.Clone(early),
+		commit(5, sha(5), "save save save API none", "+save returns none API\n", t0.Add(200*time.Hour)),
+		commit(6, sha(6), "more saving", "+saved\n", t0.Add(201*time.Hour)))
+	b.Add(context.Background(), later)
+	q := Query{Text: "API returns None after save timeout", At: t0.Add(100 * time.Hour), Top: 10}
+	ra, _ := a.Rank(context.Background(), q, DefaultWeights)
+	rb, _ := b.Rank(context.Background(), q, DefaultWeights)
+	if len(ra.Suspects) != len(rb.Suspects) {
+		t.Fatalf("%d vs %d suspects", len(ra.Suspects), len(rb.Suspects))
+	}
+	for i := range ra.Suspects {
+		if ra.Suspects[i].ID != rb.Suspects[i].ID || ra.Suspects[i].Score != rb.Suspects[i].Score {
+			t.Errorf("rank %d: %s %.6f vs %s %.6f", i+1, ra.Suspects[i].ID, ra.Suspects[i].Score, rb.Suspects[i].ID, rb.Suspects[i].Score)
+		}
+	}
+}
+
+func TestRankRevertDemotes(t *testing.T) {
+	es := sampleEntries()
+	rev := commit(5, sha(5), `Revert "Lower the HTTP client timeout"`, "-TIMEOUT=2s\n+TIMEOUT=30s\n", t0.Add(80*time.Hour))
+	rev.Meta.Reverts = sha(4)
+	es = append(es, rev)
+	ix := NewIndex(catalog.Default())
+	ix.Add(context.Background(), es)
+	res, _ := ix.Rank(context.Background(), Query{Text: "HTTP client timeout", At: t0.Add(100 * time.Hour), Top: 10}, DefaultWeights)
+	for _, s := range res.Suspects {
+		if s.ID == sha(4) && (s.RevertedBy == nil || s.RevertedBy.ID != sha(5)) {
+			t.Errorf("reverted change not linked to its revert: %+v", s.RevertedBy)
+		}
+	}
+	// Before the revert happened, the change is not demoted.
+	res, _ = ix.Rank(context.Background(), Query{Text: "HTTP client timeout", At: t0.Add(75 * time.Hour), Top: 10}, DefaultWeights)
+	if res.Suspects[0].ID != sha(4) || res.Suspects[0].RevertedBy != nil {
+		t.Errorf("before its revert the change is demoted: %+v", res.Suspects[0])
+	}
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	cat := catalog.Default()
+	ix := NewIndex(cat)
+	ix.Add(context.Background(), sampleEntries())
+	path := filepath.Join(t.TempDir(), "index.bin")
+	if err := ix.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Watermark != 4 || got.Len() != 4 {
+		t.Fatalf("loaded watermark %d, %d docs", got.Watermark, got.Len())
+	}
+	q := Query{Text: "API returns None after save", At: t0.Add(100 * time.Hour), Top: 10}
+	want, _ := ix.Rank(context.Background(), q, DefaultWeights)
+	have, _ := got.Rank(context.Background(), q, DefaultWeights)
+	for i := range want.Suspects {
+		if want.Suspects[i].ID != have.Suspects[i].ID || want.Suspects[i].Score != have.Suspects[i].Score {
+			t.Errorf("rank %d differs after load", i+1)
+		}
+	}
+	if d, _ := got.Doc(sha(2)); len(d.Hits) == 0 {
+		t.Error("class hits lost in save/load")
+	}
+}
+
+func TestLoadDetectsDamage(t *testing.T) {
+	cat := catalog.Default()
+	ix := NewIndex(cat)
+	ix.Add(context.Background(), sampleEntries())
+	path := filepath.Join(t.TempDir(), "index.bin")
+	ix.Save(path)
+	b, _ := os.ReadFile(path)
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"truncated", b[:len(b)/2]},
+		{"flipped byte", func() []byte { c := slices.Clone(b); c[len(c)/3] ^= 0x40; return c }()},
+		{"empty", nil},
+		{"garbage", []byte("not an index at all")},
+	} {
+		os.WriteFile(path, tc.data, 0o600)
+		if _, err := Load(path, cat); !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: Load = %v, want ErrDamaged", tc.name, err)
+		}
+	}
+}
+
+func TestAddReplacesChangedEntry(t *testing.T) {
+	ix := NewIndex(catalog.Default())
+	es := sampleEntries()
+	ix.Add(context.Background(), es)
+	changed := es[0]
+	changed.Seq = 9
+	changed.Title = "Add order persistence"
+	ix.Add(context.Background(), []journal.Entry{changed})
+	if ix.Len() != 4 {
+		t.Fatalf("%d docs after replacing one, want 4", ix.Len())
+	}
+	d, _ := ix.Doc(sha(1))
+	if d.Title != "Add order persistence" {
+		t.Errorf("doc not replaced: %q", d.Title)
+	}
+	ids := rankIDs(t, ix, Query{Text: "persistence", At: t0.Add(100 * time.Hour), Top: 10})
+	if len(ids) == 0 || ids[0] != sha(1) {
+		t.Errorf("replaced doc's new terms not found: %v", ids)
+	}
+}

@@ -1,0 +1,364 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/philippgille/chromem-go"
+
+	"github.com/analyst-dev/analyst/embed"
+	"github.com/analyst-dev/analyst/embed/token"
+)
+
+// Query is an incident to rank changes for.
+type Query struct {
+	Text string
+	// At is the incident's start: only entries strictly before it count.
+	At time.Time
+	// Since limits candidates to this long before At; zero means all history.
+	Since time.Duration
+	// Repo limits candidates to one repository; empty means all.
+	Repo string
+	// Top is how many suspects to return.
+	Top int
+	// Unreachable holds commits marked unreachable and when.
+	Unreachable map[string]time.Time
+	// DenseQuery is the query embedded by the embedder that made ix.Dense; nil
+	// to rank with the built-in vectors.
+	DenseQuery []float32
+}
+
+// Weights tune how the parts of a score combine. The zero value is not
+// useful; start from DefaultWeights.
+type Weights struct {
+	Field   [numFields]float64 // BM25F weight of each field
+	B       [numFields]float64 // BM25F length normalisation of each field
+	K1      float64
+	Lexical float64 // weight of the normalised lexical score
+	// Symptom weighs how much of the incident the symptoms of a change's
+	// matched risk classes cover. A class encodes causal knowledge (this
+	// kind of change causes these failures), so its match is stronger
+	// evidence than the same words appearing in code.
+	Symptom float64
+	Vector  float64 // weight of the normalised vector similarity
+	Recency float64 // weight of the recency prior
+	// HalfLife is the age at which the recency prior halves.
+	HalfLife time.Duration
+	// Reverted multiplies the score of a change reverted before the incident.
+	Reverted float64
+}
+
+// DefaultWeights are the weights analyst ranks with.
+var DefaultWeights = Weights{
+	Field:    [numFields]float64{fieldTitle: 3, fieldBody: 1, fieldPaths: 1.5, fieldDiff: 0.6, fieldSymptoms: 2},
+	B:        [numFields]float64{fieldTitle: 0.5, fieldBody: 0.75, fieldPaths: 0.5, fieldDiff: 0.75, fieldSymptoms: 0.5},
+	K1:       1.2,
+	Lexical:  0.6,
+	Symptom:  0.5,
+	Vector:   0.15,
+	Recency:  0.1,
+	HalfLife: 30 * 24 * time.Hour,
+	Reverted: 0.5,
+}
+
+// Suspect is one ranked change.
+type Suspect struct {
+	Doc
+	Score   float64
+	Lexical float64 // normalised lexical part, 0..1
+	Symptom float64 // share of the incident's words that matched class symptoms, 0..1
+	Vector  float64 // normalised vector part, 0..1
+	Recency float64 // recency prior, 0..1
+	// Matched lists the incident's words found in the change, strongest first.
+	Matched []string
+	// RevertedBy is the revert commit that undid this change before the
+	// incident, if any.
+	RevertedBy *Doc
+	// Age is how long before the incident the change happened.
+	Age time.Duration
+}
+
+// Result is a ranking and what it was computed over.
+type Result struct {
+	Suspects   []Suspect
+	Candidates int    // entries eligible for the incident
+	Vectors    string // embedder whose vectors ranked
+}
+
+// Rank returns the changes most likely to have caused the incident.
+func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
+	at := q.At.Unix()
+	var from int64 = math.MinInt64
+	if q.Since > 0 {
+		from = q.At.Add(-q.Since).Unix()
+	}
+	// Candidates first: everything after this works on them alone.
+	cand := make([]bool, len(ix.Docs))
+	n := 0
+	var sumLen [numFields]float64
+	for i := range ix.Docs {
+		d := &ix.Docs[i]
+		if d.Time >= at || d.Time < from || (q.Repo != "" && d.Repo != q.Repo) {
+			continue
+		}
+		if t, ok := q.Unreachable[d.ID]; ok && t.Before(q.At) {
+			continue
+		}
+		cand[i] = true
+		n++
+		for f := range numFields {
+			sumLen[f] += float64(d.Len[f])
+		}
+	}
+	res := Result{Candidates: n}
+	if n == 0 || q.Top <= 0 {
+		return res, nil
+	}
+	var avg [numFields]float64
+	for f := range numFields {
+		avg[f] = max(sumLen[f]/float64(n), 1)
+	}
+
+	// Lexical: BM25F over the candidates.
+	qterms, words := queryTerms(q.Text)
+	lex := make([]float64, len(ix.Docs))
+	matched := make([]uint64, len(ix.Docs))
+	symMatched := make([]uint64, len(ix.Docs))
+	idfs := make([]float64, len(qterms))
+	var idfSum float64
+	for qi, t := range qterms {
+		pid, ok := ix.terms[t]
+		if !ok {
+			continue
+		}
+		ps := ix.postings[pid]
+		df := 0
+		for _, p := range ps {
+			if cand[p.doc] {
+				df++
+			}
+		}
+		if df == 0 {
+			continue
+		}
+		idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+		idfs[qi] = idf
+		idfSum += idf
+		for _, p := range ps {
+			if !cand[p.doc] {
+				continue
+			}
+			d := &ix.Docs[p.doc]
+			var tf float64
+			for f := range numFields {
+				if p.tf[f] == 0 {
+					continue
+				}
+				norm := 1 - w.B[f] + w.B[f]*float64(d.Len[f])/avg[f]
+				tf += w.Field[f] * float64(p.tf[f]) / norm
+			}
+			if tf > 0 {
+				lex[p.doc] += idf * tf * (w.K1 + 1) / (tf + w.K1)
+			}
+			if qi < 64 {
+				matched[p.doc] |= 1 << qi
+				if p.tf[fieldSymptoms] > 0 {
+					symMatched[p.doc] |= 1 << qi
+				}
+			}
+		}
+	}
+
+	// Vectors: exact cosine search with chromem-go over the candidates.
+	vec, vecName, err := ix.vectorScores(ctx, q, cand)
+	if err != nil {
+		return res, err
+	}
+	res.Vectors = vecName
+
+	var maxLex, maxVec float64
+	for i := range ix.Docs {
+		if cand[i] {
+			maxLex = max(maxLex, lex[i])
+			maxVec = max(maxVec, vec[i])
+		}
+	}
+	reverted := ix.revertsBefore(cand)
+	halfLife := w.HalfLife.Seconds()
+	sus := make([]Suspect, 0, n)
+	for i := range ix.Docs {
+		if !cand[i] {
+			continue
+		}
+		d := &ix.Docs[i]
+		s := Suspect{Doc: *d, Age: time.Duration(at-d.Time) * time.Second}
+		if maxLex > 0 {
+			s.Lexical = lex[i] / maxLex
+		}
+		if maxVec > 0 {
+			s.Vector = vec[i] / maxVec
+		}
+		if halfLife > 0 {
+			s.Recency = math.Exp2(-float64(at-d.Time) / halfLife)
+		}
+		if symMatched[i] != 0 && idfSum > 0 {
+			var covered float64
+			for qi := range min(len(qterms), 64) {
+				if symMatched[i]&(1<<qi) != 0 {
+					covered += idfs[qi]
+				}
+			}
+			s.Symptom = covered / idfSum
+		}
+		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + w.Vector*s.Vector + w.Recency*s.Recency
+		if r, ok := reverted[d.Ref]; ok && d.Ref != "" {
+			s.RevertedBy = r
+			s.Score *= w.Reverted
+		}
+		for qi := range min(len(qterms), 64) {
+			if matched[i]&(1<<qi) != 0 {
+				s.Matched = append(s.Matched, words[qi])
+			}
+		}
+		sus = append(sus, s)
+	}
+	sort.SliceStable(sus, func(a, b int) bool {
+		if sus[a].Score != sus[b].Score {
+			return sus[a].Score > sus[b].Score
+		}
+		if sus[a].Time != sus[b].Time {
+			return sus[a].Time > sus[b].Time
+		}
+		return sus[a].Seq > sus[b].Seq
+	})
+	if len(sus) > q.Top {
+		sus = sus[:q.Top]
+	}
+	res.Suspects = sus
+	return res, nil
+}
+
+// queryTerms returns the incident's distinct terms and, for each, the word
+// of the incident it came from (for showing what matched).
+func queryTerms(text string) (terms, words []string) {
+	seen := map[string]bool{}
+	sp := token.NewSplitter()
+	// Walk the text word by word so each term remembers its source word.
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		word := text[start:end]
+		sp.Each(word, func(t string) {
+			if !seen[t] {
+				seen[t] = true
+				terms = append(terms, t)
+				words = append(words, word)
+			}
+		})
+		start = -1
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		inWord := c > ' ' && c != ',' && c != ';' && c != '"' && c != '\'' && c != '(' && c != ')'
+		if inWord && start < 0 {
+			start = i
+		} else if !inWord {
+			flush(i)
+		}
+	}
+	flush(len(text))
+	return terms, words
+}
+
+// vectorScores returns each candidate's cosine similarity to the query (zero
+// for others), searched with chromem-go in memory.
+func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]float64, string, error) {
+	scores := make([]float64, len(ix.Docs))
+	builtin := embed.NewBuiltin()
+	useDense := ix.Dense != nil && len(q.DenseQuery) == ix.Dense.Dim && ix.Dense.Dim > 0
+	if useDense {
+		// Dense vectors count only when every candidate has one: scores from
+		// two embedders are never compared.
+		for i := range ix.Docs {
+			if cand[i] {
+				if _, ok := ix.Dense.Vecs[ix.Docs[i].ID]; !ok {
+					useDense = false
+					break
+				}
+			}
+		}
+	}
+	var qvec []float32
+	name := builtin.Name()
+	if useDense {
+		qvec, name = q.DenseQuery, ix.Dense.Name
+	} else {
+		v, _ := builtin.Embed(ctx, []string{q.Text}, embed.Query)
+		qvec = v[0]
+	}
+	// The embedding function is never nil: chromem-go would otherwise call
+	// a remote service for any text it has to embed itself.
+	db := chromem.NewDB()
+	col, err := db.CreateCollection("changes", nil, func(ctx context.Context, text string) ([]float32, error) {
+		v, err := builtin.Embed(ctx, []string{text}, embed.Query)
+		if err != nil {
+			return nil, err
+		}
+		return v[0], nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("vector search: %w", err)
+	}
+	added := 0
+	for i := range ix.Docs {
+		if !cand[i] {
+			continue
+		}
+		v := ix.Builtin[i]
+		if useDense {
+			v = ix.Dense.Vecs[ix.Docs[i].ID]
+		}
+		if isZero(v) {
+			continue // nothing to compare (an empty change); chromem would divide by zero
+		}
+		if err := col.AddDocument(ctx, chromem.Document{ID: strconv.Itoa(i), Embedding: v}); err != nil {
+			return nil, "", fmt.Errorf("vector search: %w", err)
+		}
+		added++
+	}
+	if added == 0 || isZero(qvec) {
+		return scores, name, nil
+	}
+	results, err := col.QueryEmbedding(ctx, qvec, added, nil, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("vector search: %w", err)
+	}
+	for _, r := range results {
+		i, _ := strconv.Atoi(r.ID)
+		scores[i] = max(float64(r.Similarity), 0)
+	}
+	return scores, name, nil
+}
+
+func isZero(v []float32) bool {
+	return !slices.ContainsFunc(v, func(x float32) bool { return x != 0 })
+}
+
+// revertsBefore maps the sha of each candidate change that a candidate
+// revert commit undid to that revert.
+func (ix *Index) revertsBefore(cand []bool) map[string]*Doc {
+	out := map[string]*Doc{}
+	for i := range ix.Docs {
+		if cand[i] && ix.Docs[i].Reverts != "" {
+			out[ix.Docs[i].Reverts] = &ix.Docs[i]
+		}
+	}
+	return out
+}

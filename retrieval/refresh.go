@@ -1,0 +1,259 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/analyst-dev/analyst/embed"
+	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/retrieval/catalog"
+)
+
+// Store is where an index lives: a directory beside the journal.
+type Store struct {
+	Dir string
+	Cat *catalog.Catalog
+}
+
+// IndexPath is the lexical index and built-in vectors.
+func (s Store) IndexPath() string { return filepath.Join(s.Dir, "index.bin") }
+
+// RefreshOptions controls Refresh.
+type RefreshOptions struct {
+	// Full discards the stored index and rebuilds it from the journal.
+	Full bool
+	// Dense, when set, also embeds every entry with this embedder.
+	Dense embed.Embedder
+	// Progress, when set, is called as entries are indexed.
+	Progress func(phase string, done, total int)
+	// Notice receives one-line messages for the user (a damaged index that is
+	// being rebuilt).
+	Notice func(string)
+}
+
+// RefreshStats says what Refresh did.
+type RefreshStats struct {
+	Indexed  int // entries added or replaced in the lexical index
+	Embedded int // entries embedded by the dense embedder
+	Docs     int // entries in the index afterwards
+	Rebuilt  bool
+}
+
+// Refresh brings the index up to date with the journal: entries recorded
+// since the last refresh are tokenized, matched against the catalogue and
+// embedded. Concurrent refreshes take turns through a lock file; a reader
+// never waits (files are replaced atomically).
+func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) (RefreshStats, error) {
+	var st RefreshStats
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return st, fmt.Errorf("creating index directory: %w", err)
+	}
+	lock := flock.New(filepath.Join(s.Dir, ".lock"))
+	locked, err := lock.TryLockContext(ctx, 50*time.Millisecond)
+	if err != nil || !locked {
+		return st, fmt.Errorf("locking index: %w", errors.Join(err, ctx.Err()))
+	}
+	defer lock.Unlock()
+
+	ix, rebuilt, err := s.load(o.Full, o.Notice)
+	if err != nil {
+		return st, err
+	}
+	st.Rebuilt = rebuilt
+	jst, err := j.Stats(ctx)
+	if err != nil {
+		return st, err
+	}
+	if jst.MaxSeq < ix.Watermark {
+		// The journal was replaced or entries were removed: start over.
+		ix, st.Rebuilt = NewIndex(s.Cat), true
+	}
+	total := int(jst.Entries) - ix.Len()
+	if err := s.addNew(ctx, j, ix, total, o.Progress, &st.Indexed); err != nil {
+		return st, err
+	}
+	if o.Dense != nil {
+		n, err := s.refreshDense(ctx, j, ix, o.Dense, o.Full, o.Progress)
+		st.Embedded = n
+		if err != nil {
+			// Keep what the lexical part did: save before reporting.
+			if serr := ix.Save(s.IndexPath()); serr != nil {
+				return st, serr
+			}
+			st.Docs = ix.Len()
+			return st, err
+		}
+	}
+	st.Docs = ix.Len()
+	return st, ix.Save(s.IndexPath())
+}
+
+// load reads the stored index, or starts a new one when there is none, it is
+// from another version, or it is damaged (with a notice).
+func (s Store) load(full bool, notice func(string)) (*Index, bool, error) {
+	if full {
+		return NewIndex(s.Cat), true, nil
+	}
+	ix, err := Load(s.IndexPath(), s.Cat)
+	switch {
+	case err == nil:
+		return ix, false, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return NewIndex(s.Cat), false, nil
+	case IsStale(err):
+		if notice != nil {
+			notice("index built by another version of analyst: rebuilding it from the journal")
+		}
+		return NewIndex(s.Cat), true, nil
+	case errors.Is(err, ErrDamaged):
+		if notice != nil {
+			notice("index file damaged: rebuilding it from the journal")
+		}
+		return NewIndex(s.Cat), true, nil
+	}
+	return nil, false, fmt.Errorf("reading index: %w", err)
+}
+
+// Open returns the stored index brought up to date in memory with entries
+// the journal recorded since it was saved (without writing anything). With
+// no stored index it builds one in memory.
+//
+// dense names the embedder whose stored vectors should be loaded beside the
+// built-in ones; empty loads none.
+func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice func(string)) (*Index, int, error) {
+	ix, _, err := s.load(false, notice)
+	if err != nil {
+		return nil, 0, err
+	}
+	jst, err := j.Stats(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if jst.MaxSeq < ix.Watermark {
+		ix = NewIndex(s.Cat)
+	}
+	added := 0
+	if err := s.addNew(ctx, j, ix, 0, nil, &added); err != nil {
+		return nil, 0, err
+	}
+	if dense != "" {
+		if ds, err := LoadDense(DensePath(s.Dir, dense)); err == nil && ds.Name == dense {
+			ix.Dense = ds
+		}
+	}
+	return ix, added, nil
+}
+
+func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total int, progress func(string, int, int), count *int) error {
+	const batch = 512
+	var buf []journal.Entry
+	flush := func() error {
+		if err := ix.Add(ctx, buf); err != nil {
+			return err
+		}
+		*count += len(buf)
+		if progress != nil {
+			progress("indexing", *count, max(total, *count))
+		}
+		buf = buf[:0]
+		return nil
+	}
+	err := j.List(ctx, journal.Filter{AfterSeq: ix.Watermark, Oldest: true}, func(e journal.Entry) error {
+		buf = append(buf, e)
+		if len(buf) == batch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// refreshDense embeds, with emb, every entry whose dense vector is missing or
+// stale, and saves the set. It saves what it embedded before an error.
+func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, emb embed.Embedder, full bool, progress func(string, int, int)) (int, error) {
+	path := DensePath(s.Dir, emb.Name())
+	ds, err := LoadDense(path)
+	if err != nil || full || ds.Name != emb.Name() {
+		ds = &DenseSet{Name: emb.Name(), Vecs: map[string][]float32{}, Hash: map[string]uint64{}}
+	}
+	// Drop vectors of entries no longer indexed.
+	for id := range ds.Vecs {
+		if _, ok := ix.byID[id]; !ok {
+			delete(ds.Vecs, id)
+			delete(ds.Hash, id)
+		}
+	}
+	need := 0
+	for i := range ix.Docs {
+		d := &ix.Docs[i]
+		if h, ok := ds.Hash[d.ID]; !ok || h != d.Hash {
+			need++
+		}
+	}
+	if need == 0 {
+		ix.Dense = ds
+		return 0, ds.Save(path)
+	}
+	const batch = 64
+	var ids []string
+	var texts []string
+	done := 0
+	flush := func() error {
+		if len(texts) == 0 {
+			return nil
+		}
+		vecs, err := emb.Embed(ctx, texts, embed.Document)
+		if err != nil {
+			return err
+		}
+		for k, v := range vecs {
+			if ds.Dim == 0 {
+				ds.Dim = len(v)
+			}
+			if len(v) != ds.Dim {
+				return fmt.Errorf("embedder %s returned %d dimensions, expected %d", emb.Name(), len(v), ds.Dim)
+			}
+			d, _ := ix.Doc(ids[k])
+			ds.Vecs[ids[k]], ds.Hash[ids[k]] = v, d.Hash
+		}
+		done += len(texts)
+		if progress != nil {
+			progress("embedding", done, need)
+		}
+		ids, texts = ids[:0], texts[:0]
+		return nil
+	}
+	err = j.List(ctx, journal.Filter{Oldest: true}, func(e journal.Entry) error {
+		d, ok := ix.Doc(e.ID)
+		if !ok {
+			return nil
+		}
+		if h, ok := ds.Hash[e.ID]; ok && h == d.Hash {
+			return nil
+		}
+		ids = append(ids, e.ID)
+		texts = append(texts, ix.TextForEmbedding(&e))
+		if len(texts) == batch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if serr := ds.Save(path); serr != nil && err == nil {
+		err = serr
+	}
+	ix.Dense = ds
+	return done, err
+}
