@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -67,6 +68,13 @@ Environment:
 // run is the whole program: it parses args, runs a command, prints errors,
 // and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if path := os.Getenv("ANALYST_CPUPROFILE"); path != "" {
+		// For performance work: a CPU profile of this run.
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
 	app := newApp(env)
 	err := app.RunContext(ctx, reorderArgs(app, args))

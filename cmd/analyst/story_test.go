@@ -32,8 +32,12 @@ func mustRun(t *testing.T, args ...string) string {
 	return out
 }
 
+// setIsolatedEnv isolates an in-process run: environment as isolatedEnv,
+// and a working directory outside any git repository (ask indexes the
+// repository it runs in).
 func setIsolatedEnv(t *testing.T) string {
 	work := t.TempDir()
+	t.Chdir(work)
 	for _, kv := range isolatedEnv(work) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

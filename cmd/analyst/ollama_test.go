@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ollama/ollama/api"
+	"github.com/ollama/ollama/types/model"
+)
+
+// fakeOllama speaks enough of Ollama's HTTP API, with the api package's own
+// types, to exercise analyst's model paths and their faults. It is no proof
+// of behaviour against the real server (see the integration tests for that).
+type fakeOllama struct {
+	mu         sync.Mutex
+	embedModel string // the only embedding model it has
+	chatModel  string // the only chat model it has
+	embedded   map[string]int
+	chatReply  func(user string) (content, doneReason string)
+	chats      int
+}
+
+func newFakeOllama(t *testing.T) (*fakeOllama, string) {
+	f := &fakeOllama{embedModel: "fake-embed", chatModel: "fake-chat", embedded: map[string]int{}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch r.URL.Path {
+	case "/":
+		w.WriteHeader(http.StatusOK)
+	case "/api/show":
+		var req api.ShowRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		switch req.Model {
+		case f.embedModel:
+			json.NewEncoder(w).Encode(api.ShowResponse{Capabilities: []model.Capability{"embedding"}})
+		case f.chatModel:
+			json.NewEncoder(w).Encode(api.ShowResponse{Capabilities: []model.Capability{"completion"}})
+		default:
+			http.Error(w, `{"error":"model '`+req.Model+`' not found"}`, http.StatusNotFound)
+		}
+	case "/api/embed":
+		var req api.EmbedRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		if req.Model != f.embedModel {
+			http.Error(w, `{"error":"model not found"}`, http.StatusNotFound)
+			return
+		}
+		var inputs []string
+		switch v := req.Input.(type) {
+		case string:
+			inputs = []string{v}
+		case []any:
+			for _, x := range v {
+				inputs = append(inputs, x.(string))
+			}
+		}
+		resp := api.EmbedResponse{Model: req.Model}
+		for _, in := range inputs {
+			f.embedded[req.Model]++
+			resp.Embeddings = append(resp.Embeddings, fakeVector(in))
+		}
+		json.NewEncoder(w).Encode(resp)
+	case "/api/chat":
+		var req api.ChatRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		if req.Model != f.chatModel {
+			http.Error(w, `{"error":"model '`+req.Model+`' not found"}`, http.StatusNotFound)
+			return
+		}
+		f.chats++
+		user := req.Messages[len(req.Messages)-1].Content
+		content, reason := f.chatReply(user)
+		json.NewEncoder(w).Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content},
+			Done: true, DoneReason: reason})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// fakeVector is a deterministic 8-dimension vector of a text's words.
+func fakeVector(s string) []float32 {
+	v := make([]float32, 8)
+	for _, w := range strings.Fields(strings.ToLower(s)) {
+		h := fnv.New32a()
+		h.Write([]byte(w))
+		v[h.Sum32()%8]++
+	}
+	return v
+}
+
+var changeIDRe = regexp.MustCompile(`<<<CHANGE id=(\S+)`)
+
+// buildSmallRepo makes a repository with a cause and a few other commits.
+func buildSmallRepo(t *testing.T, dir string) string {
+	repo := filepath.Join(dir, "svc")
+	os.MkdirAll(filepath.Join(repo, "config"), 0o755)
+	steps := []struct{ when, file, content, msg string }{
+		{"2026-11-01T09:00:00Z", "config/prod.env", "MONGO_URL=mongodb://app:pw@db/shop?w=majority\n", "Add prod config"},
+		{"2026-11-02T09:00:00Z", "README.md", "# svc\n", "Document the service"},
+		{"2026-11-03T09:00:00Z", "config/prod.env", "MONGO_URL=mongodb://app:pw@db/shop?w=0&journal=false\n", "Speed up order writes"},
+		{"2026-11-03T12:00:00Z", "app.py", "print('hi')\n", "Add app entry point"},
+	}
+	gitDo := func(when string, args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+when, "GIT_COMMITTER_DATE="+when)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitDo(steps[0].when, "init", "-q", "-b", "main")
+	for _, s := range steps {
+		os.WriteFile(filepath.Join(repo, s.file), []byte(s.content), 0o644)
+		gitDo(s.when, "add", "-A")
+		gitDo(s.when, "commit", "-q", "-m", s.msg)
+	}
+	return repo
+}
+
+func TestOllamaEmbeddingsAndExplanation(t *testing.T) {
+	work := setIsolatedEnv(t)
+	fake, url := newFakeOllama(t)
+	t.Setenv("OLLAMA_HOST", url)
+	t.Setenv("ANALYST_EMBED_MODEL", "fake-embed")
+	t.Setenv("ANALYST_CHAT_MODEL", "fake-chat")
+	home := filepath.Join(work, "home")
+	repo := buildSmallRepo(t, work)
+
+	fake.chatReply = func(user string) (string, string) {
+		ids := changeIDRe.FindAllStringSubmatch(user, -1)
+		reply := fmt.Sprintf(`{"suspects":[{"id":%q,"confidence":0.8,"why":"writes are no longer acknowledged"},`+
+			`{"id":"deadbeef-invented","confidence":0.9,"why":"made up"}],"none":false,"summary":"the write concern change"}`, ids[0][1])
+		return reply, "stop"
+	}
+	_, errOut, code := analystRun(t, "", "--home", home, "index", "--repo", repo)
+	if code != 0 || !strings.Contains(errOut, "ollama/fake-embed") {
+		t.Fatalf("index with Ollama: exit %d\n%s", code, errOut)
+	}
+	if fake.embedded["fake-embed"] != 4 {
+		t.Errorf("embedded %d texts, want 4", fake.embedded["fake-embed"])
+	}
+	// A second index embeds nothing new.
+	mustRun(t, "--home", home, "index")
+	if fake.embedded["fake-embed"] != 4 {
+		t.Errorf("re-index embedded again: %d", fake.embedded["fake-embed"])
+	}
+
+	out, errOut, code := analystRun(t, "", "--home", home, "ask", "--json", "--at", "2026-11-04T00:00:00Z", "API returns None after save")
+	if code != 0 {
+		t.Fatalf("ask: exit %d\n%s", code, errOut)
+	}
+	a := askJSONOf(t, out)
+	if a.Models.Embed != "ollama/fake-embed" || a.Models.Chat != "fake-chat" {
+		t.Errorf("models = %+v", a.Models)
+	}
+	top := a.Suspects[0]
+	if top.Why != "writes are no longer acknowledged" || top.Confidence == nil || *top.Confidence != 0.8 {
+		t.Errorf("top suspect why/confidence not from the model: %+v", top)
+	}
+	for _, s := range a.Suspects[1:] {
+		if s.Confidence != nil || s.Why != "" {
+			t.Errorf("uncited suspect got a model explanation: %+v", s)
+		}
+	}
+	if a.Summary != "the write concern change" {
+		t.Errorf("summary = %q", a.Summary)
+	}
+	if !strings.Contains(strings.Join(a.Warnings, "\n"), "deadbeef-invented") {
+		t.Errorf("invented id not warned about: %q", a.Warnings)
+	}
+
+	// A reply cut by the token limit is a model failure, not a crash.
+	fake.chatReply = func(string) (string, string) { return `{"suspects":[{"id":"x"`, "length" }
+	out, _, code = analystRun(t, "", "--home", home, "ask", "--json", "--at", "2026-11-04T00:00:00Z", "API returns None after save")
+	a = askJSONOf(t, out)
+	if code != 0 || a.Models.Chat != "" || !strings.Contains(strings.Join(a.Warnings, "\n"), "cut short") || len(a.Suspects) == 0 {
+		t.Errorf("cut reply: exit %d, %+v", code, a)
+	}
+
+	// A missing chat model names the pull to run; retrieval still answers.
+	t.Setenv("ANALYST_CHAT_MODEL", "missing-chat")
+	out, _, code = analystRun(t, "", "--home", home, "ask", "--json", "--at", "2026-11-04T00:00:00Z", "API returns None after save")
+	a = askJSONOf(t, out)
+	if code != 0 || !strings.Contains(strings.Join(a.Warnings, "\n"), "ollama pull missing-chat") || len(a.Suspects) == 0 {
+		t.Errorf("missing chat model: exit %d, %+v", code, a.Warnings)
+	}
+
+	// Another embedding model re-embeds everything; vectors are never mixed.
+	fake.embedModel = "other-embed"
+	t.Setenv("ANALYST_EMBED_MODEL", "other-embed")
+	mustRun(t, "--home", home, "index")
+	if fake.embedded["other-embed"] != 4 {
+		t.Errorf("switching models embedded %d texts, want all 4", fake.embedded["other-embed"])
+	}
+	out = mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--at", "2026-11-04T00:00:00Z", "API returns None after save")
+	if a = askJSONOf(t, out); a.Models.Embed != "ollama/other-embed" {
+		t.Errorf("after switching, embed model = %q", a.Models.Embed)
+	}
+
+	// A missing embedding model: a warning naming the pull, built-in vectors.
+	t.Setenv("ANALYST_EMBED_MODEL", "nomic-embed-text")
+	_, errOut, code = analystRun(t, "", "--home", home, "index")
+	if code != 0 || !strings.Contains(errOut, "hint: ollama pull nomic-embed-text") {
+		t.Errorf("missing embed model: exit %d\n%s", code, errOut)
+	}
+}
