@@ -31,22 +31,46 @@ func isKeyChar(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == 
 // scanAssignments looks at every '=' and ':' in the text.
 func (sc *scanner) scanAssignments() {
 	s := sc.s
+	sc.skipTo = 0
 	for off := 0; off < len(s); {
 		j := strings.IndexByte(s[off:], '=')
 		if j < 0 {
 			break
 		}
 		off += j + 1
-		sc.equalsAt(off - 1)
+		if off > sc.skipTo {
+			sc.equalsAt(off - 1)
+		}
 	}
+	sc.skipTo = 0
 	for off := 0; off < len(s); {
 		j := strings.IndexByte(s[off:], ':')
 		if j < 0 {
 			break
 		}
 		off += j + 1
-		sc.colonAt(off - 1)
+		if off > sc.skipTo {
+			sc.colonAt(off - 1)
+		}
 	}
+}
+
+// maxScan bounds how far a value is examined, so that a pathological line
+// (megabytes of "password=" without a break) costs linear time. A secret
+// value longer than that is still masked whole.
+const maxScan = 512
+
+// maxQuoted bounds the search for a closing quote.
+const maxQuoted = 64 << 10
+
+// lineStartNear is lineStart looking back at most maxScan bytes; ok is
+// false when the line starts further back.
+func lineStartNear(s string, i int) (int, bool) {
+	lo := max(0, i-maxScan)
+	if j := strings.LastIndexByte(s[lo:i], '\n'); j >= 0 {
+		return lo + j + 1, true
+	}
+	return 0, lo == 0
 }
 
 func (sc *scanner) equalsAt(i int) {
@@ -131,6 +155,11 @@ func (sc *scanner) keyBefore(p int) (keyRef, bool) {
 		if esc != (o > 0 && s[o-1] == '\\') {
 			return keyRef{}, false
 		}
+		for m := o + 1; m < end; m++ {
+			if c := s[m]; !isKeyChar(c) && c != ' ' {
+				return keyRef{}, false // a string, not a key: "http://u:p@h": x
+			}
+		}
 		return keyRef{o + 1, end, true}, true
 	}
 	b := j
@@ -181,14 +210,21 @@ func (sc *scanner) assignment(k keyRef, form sepForm, vs int) {
 // ks or on the line before it, and returns X.
 func (sc *scanner) nameBefore(ks int) (string, bool) {
 	s := sc.s
-	ls := lineStart(s, ks)
+	ls, ok := lineStartNear(s, ks)
+	if !ok {
+		return "", false
+	}
 	if name, ok := nameIn(s[ls:ks]); ok {
 		return name, true
 	}
 	if ls == 0 {
 		return "", false
 	}
-	return nameIn(s[lineStart(s, ls-1) : ls-1])
+	pls, ok := lineStartNear(s, ls-1)
+	if !ok {
+		return "", false
+	}
+	return nameIn(s[pls : ls-1])
 }
 
 func nameIn(line string) (string, bool) {
@@ -231,7 +267,17 @@ func (sc *scanner) value(vs int, form sepForm, k keyRef, kd kind) {
 		return
 	}
 	if c := s[p]; isQuote(c) || (c == '\\' && p+1 < n && s[p+1] == '"') {
-		a, e := quotedValue(s, p)
+		a, e, closed := quotedValue(s, p)
+		if !closed && form == formColon && p == vs && !k.quoted {
+			// key:"... with no closing quote: the quote closes a string
+			// the key was in ("previous token:", x).
+			return
+		}
+		if e-a >= 2 && isSpace(s[a]) && isSpace(s[e-1]) {
+			// `auth=` over `netrc`: a closing and an opening quote, not
+			// a quoted value.
+			return
+		}
 		sc.maskValue(a, s[a:e], kd, false)
 		return
 	}
@@ -240,9 +286,17 @@ func (sc *scanner) value(vs int, form sepForm, k keyRef, kd kind) {
 	}
 	e := p
 	inString := false
+	full := -1 // the end of a value longer than maxScan
 	switch form {
 	case formTight, formFlag:
-		for e < n && !stopsTight(s[e], kd == kindURLParam) {
+		for e < n && !stopsTight(s[e], kd == kindURLParam) && !isEscape(s, e) {
+			if e-p == maxScan {
+				full = e
+				for full < n && !stopsTight(s[full], kd == kindURLParam) && !isEscape(s, full) {
+					full++
+				}
+				break
+			}
 			e++
 		}
 	default:
@@ -252,29 +306,61 @@ func (sc *scanner) value(vs int, form sepForm, k keyRef, kd kind) {
 		if !k.quoted && k.start > 0 && s[k.start-1] == '\'' {
 			strQuote = '\''
 		}
-		le := lineEnd(s, p)
+		lim := min(n, p+maxScan)
+		le := strings.IndexByte(s[p:lim], '\n')
+		if le < 0 {
+			le = lim
+			if lim < n {
+				full = n // resolved below if the value is to be masked
+			}
+		} else {
+			le += p
+		}
 		e = le
 		for m := p; m < le; m++ {
 			c := s[m]
 			if c == '#' && isSpace(s[m-1]) {
-				e = m // trailing comment
+				e, full = m, -1 // trailing comment
 				break
 			}
-			if c == '/' && form == formSpaced && m+1 < le && s[m+1] == '/' && isSpace(s[m-1]) {
-				e = m
+			if isEscape(s, m) {
+				e, full = m, -1 // "...\nAuthorization: Basic x\n..." in a string literal
+				break
+			}
+			if c == '/' && form == formSpaced && m+1 < le && (s[m+1] == '/' || s[m+1] == '*') && isSpace(s[m-1]) {
+				e, full = m, -1
 				break
 			}
 			if (c == '"' || c == strQuote) && form == formColon {
-				// key: value"  — the key sits inside a string literal
+				// key: value" - the key sits inside a string literal
 				// ("auth: unauthorized", "X-Api-Key: abc").
-				e, inString = m, !k.quoted
+				e, inString, full = m, !k.quoted, -1
 				break
 			}
 		}
-		e = p + len(trimSpaceRight(s[p:e]))
+		// Blanks and a quote at the very end (closing an enclosing
+		// string) are not part of the value.
+		for e > p && (isSpace(s[e-1]) || s[e-1] == '\r' || isQuote(s[e-1])) {
+			e--
+		}
 	}
 	raw := s[p:e]
-	if raw == "" || looksLikeCode(raw, form, sc.s[k.start:k.end]) {
+	if raw == "" || looksLikeCode(raw, form, s[k.start:k.end]) {
+		return
+	}
+	if form == formSpaced && isIdentStart(raw[0]) && codeLine(s, k.start) {
+		return // pass = p, var rsaKey = testKey: a right-hand side in code
+	}
+	if full > e {
+		// Longer than maxScan: judged by its start, masked whole.
+		if nonSecret(raw) || (form != formTight && form != formFlag && looksLikeProse(raw)) || strings.Contains(raw, "-----BEGIN ") {
+			return
+		}
+		if full == n && form != formTight && form != formFlag {
+			full = p + len(trimSpaceRight(s[p:lineEnd(s, p)]))
+		}
+		sc.add(p, full, kd)
+		sc.skipTo = full
 		return
 	}
 	v := strings.TrimRight(raw, ",;")
@@ -285,6 +371,12 @@ func (sc *scanner) value(vs int, form sepForm, k keyRef, kd kind) {
 		return // a message, not a credential
 	}
 	sc.maskValue(p, v, kd, form != formTight && form != formFlag)
+}
+
+// isEscape reports whether s[i:] starts with the escape sequence of a
+// line break or tab, which ends a value inside a string literal.
+func isEscape(s string, i int) bool {
+	return s[i] == '\\' && i+1 < len(s) && (s[i+1] == 'n' || s[i+1] == 'r' || s[i+1] == 't')
 }
 
 // stopsTight reports bytes that end an unquoted value after a tight '='.
@@ -299,9 +391,10 @@ func stopsTight(c byte, urlParam bool) bool {
 }
 
 // quotedValue returns the bounds of the text inside the quotes opening at
-// p. Backslash escapes are honoured; a value whose closing quote is not on
-// the same line runs to the end of the line.
-func quotedValue(s string, p int) (a, e int) {
+// p and whether they close. Backslash escapes and YAML's doubled single
+// quote are honoured; a value whose closing quote is not on the same line
+// runs to the end of the line.
+func quotedValue(s string, p int) (a, e int, closed bool) {
 	q := s[p]
 	esc := q == '\\' // \"value\" inside a JSON string
 	a = p + 1
@@ -310,12 +403,13 @@ func quotedValue(s string, p int) (a, e int) {
 	}
 	for m := a; m < len(s); m++ {
 		c := s[m]
-		if c == '\n' {
-			return unclosed(s, a, m)
+		if c == '\n' || m-a > maxQuoted {
+			a, e = unclosed(s, a, m)
+			return a, e, false
 		}
 		if esc {
 			if c == '\\' && m+1 < len(s) && s[m+1] == '"' {
-				return a, m
+				return a, m, true
 			}
 			continue
 		}
@@ -326,17 +420,29 @@ func quotedValue(s string, p int) (a, e int) {
 			continue
 		}
 		if c == q {
-			return a, m
+			if q == '\'' && m+1 < len(s) && s[m+1] == '\'' {
+				m++ // YAML and SQL write a quote inside '...' as ''
+				continue
+			}
+			return a, m, true
 		}
 	}
-	return unclosed(s, a, len(s))
+	a, e = unclosed(s, a, len(s))
+	return a, e, false
 }
 
 // unclosed returns the bounds of the value of a quote left open, which
-// runs from a to the end of the line at e, blanks trimmed.
+// runs from a to the end of the line at e (or to another quote), blanks
+// trimmed.
 func unclosed(s string, a, e int) (int, int) {
 	for a < e && isSpace(s[a]) {
 		a++
+	}
+	for m := a; m < e; m++ {
+		if isQuote(s[m]) {
+			e = m // quotes left unbalanced: keep to the plain part
+			break
+		}
 	}
 	return a, a + len(trimSpaceRight(s[a:e]))
 }
@@ -369,12 +475,17 @@ var codeWords = []string{"return", "pass", "continue", "break", "raise", "yield"
 // index, an identifier followed by an operator or closing punctuation, or a
 // bare identifier where a literal would be quoted.
 func looksLikeCode(raw string, form sepForm, key string) bool {
+	tight := form == formTight || form == formFlag
 	t, dotted := identPrefix(raw)
 	if t == 0 {
+		// A number followed by code punctuation: enum { X_AUTH = 0, };
+		if n := numberPrefix(raw); n > 0 && !tight {
+			r := strings.TrimLeft(raw[n:], " \t")
+			return r != "" && strings.IndexByte(",;)]}", r[0]) >= 0
+		}
 		return false
 	}
 	rest := raw[t:]
-	tight := form == formTight || form == formFlag
 	if rest == "" {
 		if tight {
 			return false // KEY=value, --key value: values are literals
@@ -389,10 +500,13 @@ func looksLikeCode(raw string, form sepForm, key string) bool {
 	switch rest[0] {
 	case '(', '[':
 		return true // call or index
+	case '{':
+		return !tight // composite literal: Secret: T{1}
 	case ',', ')', ']', '}', ';':
 		if tight {
-			// f(password=pw, ...), but PASSWORD=a,b is a literal.
-			return strings.Trim(rest, ",)]};") == ""
+			// f(password=pw, ...), def f(auth=None):, but PASSWORD=a,b
+			// is a literal.
+			return strings.Trim(rest, ",)]};:") == ""
 		}
 		return true
 	case '-':
@@ -410,6 +524,53 @@ func looksLikeCode(raw string, form sepForm, key string) bool {
 		return hasPrefixFold(r, "or ") || hasPrefixFold(r, "and ") || hasPrefixFold(r, "if ")
 	}
 	return false
+}
+
+// codeKeywords start declarations in common languages.
+var codeKeywords = []string{"var", "let", "const", "val", "local", "my", "auto", "static", "final",
+	"private", "public", "protected", "readonly", "global", "char", "int", "string", "String"}
+
+// codeLine reports whether the line holding ks, where a key starts, reads as
+// source code rather than an INI or properties file: it is indented (past a
+// diff marker) or opens with a declaration keyword. Configuration files put
+// keys at the start of the line; code nests them in blocks.
+func codeLine(s string, ks int) bool {
+	ls, ok := lineStartNear(s, ks)
+	if !ok {
+		return false
+	}
+	line := s[ls:ks]
+	if line != "" && (line[0] == '+' || line[0] == '-' || line[0] == ' ') {
+		line = line[1:] // diff marker
+	}
+	if line == "" {
+		return false
+	}
+	if isSpace(line[0]) || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "* ") {
+		return true // indented, or in a C-style comment
+	}
+	for _, kw := range codeKeywords {
+		if strings.HasPrefix(line, kw) && len(line) > len(kw) && isSpace(line[len(kw)]) {
+			return true
+		}
+	}
+	return false
+}
+
+// numberPrefix returns the length of the decimal or hexadecimal number at
+// the start of s, C suffixes included.
+func numberPrefix(s string) int {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i >= len(s) || !isDigit(s[i]) {
+		return 0
+	}
+	for i < len(s) && (isAlnum(s[i]) || s[i] == '.') {
+		i++
+	}
+	return i
 }
 
 // identPrefix returns the length of the identifier or dotted selector

@@ -14,9 +14,14 @@ import "strings"
 var secretWords = []string{
 	"password", "passwd", "pwd", "pass", "passphrase", "passcode",
 	"secret", "secrets", "token", "apikey", "apitoken",
-	"auth", "oauth", "authorization", "credential", "credentials", "creds",
+	"credential", "credentials", "creds",
 	"privatekey", "secretkey", "accesskey", "dockerconfigjson", "dockercfg",
 }
+
+// lastSecretWords are secret only as the last word of a key: "auth" names
+// credentials in basic_auth or AUTH but a role in auth_server or
+// authFailedClient.
+var lastSecretWords = []string{"auth", "oauth", "authorization"}
 
 // secretSuffixes make a secret word of a longer one (dbpassword,
 // clientsecret, authtoken, xapikey).
@@ -25,7 +30,8 @@ var secretSuffixes = []string{"password", "passwd", "passphrase", "secret", "tok
 // secretPrefixes likewise (passwordhash, passwords).
 var secretPrefixes = []string{"password", "passwd"}
 
-// keyPairs name a secret when adjacent: api_key, AccessKey, private-key.
+// keyPairFirst are the words that, followed by "key", name a secret:
+// api_key, AccessKey, private-key.
 var keyPairFirst = []string{"api", "access", "private", "secret", "encryption", "signing", "master", "auth"}
 
 // urlParamWords are secret only as URL query parameter names (pre-signed
@@ -52,6 +58,7 @@ func init() {
 		text title placeholder error errors status state flag flags stdin
 		user username login email account cmd command script helper program
 		ref through thru reset changed
+		panic prompt warning warn usage doc docs comment note log id ids
 	`) {
 		qualifiers[w] = true
 	}
@@ -198,7 +205,7 @@ func classifyKey(key string, urlParam, flag bool) keyClass {
 	aws, awsSecret := false, false
 	for i := 0; i < n; i++ {
 		switch {
-		case isSecretWord(w[i]):
+		case isSecretWord(w[i]), i == n-1 && inFold(w[i], lastSecretWords):
 			secret = true
 		case urlParam && inFold(w[i], urlParamWords):
 			secret = true
@@ -235,7 +242,7 @@ func classifyKey(key string, urlParam, flag bool) keyClass {
 // nonSecretWords are literal values that are never secrets.
 var nonSecretWords = []string{
 	"true", "false", "yes", "no", "on", "off", "null", "nil", "none", "undefined",
-	"redacted", "masked",
+	"redacted", "masked", "read", "write",
 }
 
 // typeNames are bare values that, after a key, declare a type (TypeScript,
@@ -250,13 +257,25 @@ var typeNames = []string{
 // variable, a boolean or null, a short number, or a start that means code or
 // structure rather than a literal.
 func nonSecret(v string) bool {
+	v = strings.Trim(v, " \t")
 	if v == "" || v == Mask {
 		return true
 	}
-	if sameByte(v) && (strings.IndexByte("*.#-_?", v[0]) >= 0 || (len(v) >= 3 && v[0]|0x20 == 'x')) {
-		return true // ***, xxxx, ...
+	if isPlaceholderRun(v) {
+		return true
 	}
 	switch v[0] {
+	case '/':
+		// A comment (case X: // note), a path (the secret is in the file)
+		// or a regular expression; base64 may start with '/' too.
+		if len(v) > 1 && (v[1] == '/' || v[1] == '*') || isPathLike(v) {
+			return true
+		}
+	case '^', '~':
+		// Version constraints: "basic-auth": "~2.0.1".
+		if len(v) > 1 && isDigit(v[1]) {
+			return true
+		}
 	case '{', '[', '(', '<', '>', '|', '!', '*', '&', '\\':
 		// Objects, lists, templates ({{ .Values.x }}), <placeholders>, YAML
 		// block scalars, tags, aliases and anchors; C dereferences and
@@ -266,22 +285,81 @@ func nonSecret(v string) bool {
 		// ${VAR}, $(cmd), $VAR, $1, $env:VAR; bcrypt hashes ($2b$...) stay
 		// secret.
 		r := v[1:]
-		if r == "" || r[0] == '{' || r[0] == '(' || allOf(r, isDigit) || isIdent(r) {
-			return true
+		if r == "" || strings.IndexByte("{(*$[", r[0]) >= 0 || allOf(r, isDigit) || isIdentStart(r[0]) {
+			return true // $VAR, $VAR (see .env)
 		}
 		if hasPrefixFold(r, "env:") && isIdent(r[4:]) {
 			return true
 		}
 	case '%':
-		// printf verbs and Python %(name)s.
-		if len(v) <= 3 || v[1] == '(' {
+		// printf verbs (%s, %08x, %-10lu) and Python %(name)s.
+		if v[1:] == "" || v[1] == '(' || printfVerbLen(v) > 0 {
 			return true
 		}
 	}
-	if isShortNumber(v) {
+	if isShortNumber(v) || isURL(v) || isFormat(v) {
 		return true
 	}
-	return inFold(v, nonSecretWords)
+	return inFold(v, nonSecretWords) || isSecretName(v)
+}
+
+// isPathLike reports absolute paths and /regexps/: two or more slashes,
+// no base64 padding or '+', and few capitals (random base64 has many).
+func isPathLike(v string) bool {
+	slashes, upper := 0, 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '/':
+			slashes++
+		case c == '+' || c == '=':
+			return false
+		case isUpper(c):
+			upper++
+		}
+	}
+	return slashes >= 2 && upper < 3
+}
+
+// isPlaceholderRun reports a run of one filler character: ***, ..., xxxx.
+func isPlaceholderRun(v string) bool {
+	return v != "" && sameByte(v) && (strings.IndexByte("*.#-_?", v[0]) >= 0 || (len(v) >= 3 && v[0]|0x20 == 'x'))
+}
+
+// isURL reports values that are URLs: their passwords, if any, are
+// scanURLs' business; the rest of a URL is no secret.
+func isURL(v string) bool {
+	i := strings.Index(v[:min(len(v), 24)], "://")
+	if i <= 0 || i > 16 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		if !isSchemeChar(v[j]) {
+			return false
+		}
+	}
+	return isLetter(v[0])
+}
+
+// isFormat reports format strings ("-u %s:%s", "Token {}"): templates of
+// a secret, not the secret.
+func isFormat(v string) bool {
+	return strings.Contains(v, "%s") || strings.Contains(v, "%v") || strings.Contains(v, "{}") || strings.Contains(v, "{0}")
+}
+
+// isSecretName reports values that name a secret rather than hold one: a
+// header, field, variable or config key made of several words and no
+// digits ("X-Auth-Token", "user_password", "encodeUserPassword",
+// "js.fetch:credentials"). A single word such as "password" is masked: it
+// may well be the password.
+func isSecretName(v string) bool {
+	if len(v) > 64 || !allOf(v, func(c byte) bool { return isLetter(c) || c == '_' || c == '-' || c == '.' || c == ':' }) {
+		return false
+	}
+	var w [maxKeyWords]string
+	if keyWords(v, &w) < 2 {
+		return false
+	}
+	return classifyKey(v, false, false) != keyPlain
 }
 
 func sameByte(s string) bool {
@@ -339,10 +417,10 @@ func isShortNumber(v string) bool {
 // looksLikeProse reports whether an unquoted value of several words reads
 // as text (a commit subject "auth: fix expired token refresh", a comment)
 // rather than a passphrase: two or more words made only of letters, or
-// three or more with at most one that is not.
+// three or more of which at most a third are not.
 func looksLikeProse(v string) bool {
 	words, odd := 0, 0
-	for i := 0; i < len(v); {
+	for i := 0; i < len(v) && words < 12; { // a dozen words tell
 		for i < len(v) && isSpace(v[i]) {
 			i++
 		}
@@ -361,7 +439,7 @@ func looksLikeProse(v string) bool {
 		}
 		i = j
 	}
-	return (words >= 2 && odd == 0) || (words >= 3 && odd <= 1)
+	return (words >= 2 && odd == 0) || (words >= 3 && odd*3 <= words)
 }
 
 // isWordy accepts a word of letters (any non-ASCII byte counts as one),
@@ -397,6 +475,25 @@ func schemeLen(v string) int {
 			}
 			return k
 		}
+	}
+	return 0
+}
+
+// printfVerbLen returns the length of the printf conversion at the start of
+// v ("%s", "%08x", "%-10.3f", "%lu"), or 0.
+func printfVerbLen(v string) int {
+	i := 1
+	for i < len(v) && strings.IndexByte("-+ #0", v[i]) >= 0 {
+		i++
+	}
+	for i < len(v) && (isDigit(v[i]) || v[i] == '.' || v[i] == '*') {
+		i++
+	}
+	for i < len(v) && strings.IndexByte("hlLjz", v[i]) >= 0 {
+		i++
+	}
+	if i < len(v) && strings.IndexByte("diouxXeEfFgGcspnvqwT%", v[i]) >= 0 {
+		return i + 1
 	}
 	return 0
 }

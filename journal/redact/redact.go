@@ -20,6 +20,41 @@
 // The rules are tuned for unified diffs (lines starting with '+', '-' or ' ')
 // and run in time linear in the input with no allocation when nothing
 // matches. Masking is idempotent: String(String(x)) == String(x).
+//
+// Choices on the ambiguous cases, made to mask real secrets first and to
+// keep code and prose readable second:
+//
+//   - A token recognised by its format is masked whole, prefix included.
+//     A PEM body becomes one "***" line between the kept BEGIN and END
+//     lines, also when a diff changes some of its lines.
+//   - Weak literal values are masked: POSTGRES_PASSWORD=changeme,
+//     password: password. They are often the real credential.
+//   - Not masked, as clearly no secret: empty values, the mask itself, runs
+//     of one filler character (xxx, ...), ${VAR}, $VAR, $(cmd), {{ tmpl }},
+//     <placeholder>, printf verbs and format strings, true/false/null/none,
+//     read/write, numbers of up to five digits (longer ones may be PINs),
+//     paths (/run/secrets/db), URLs (their passwords are masked by the URL
+//     rule) and version constraints (^4.0.0).
+//   - A key whose last word qualifies the secret names something else:
+//     password_file, token_count, passwordMinLength, auth_url, token_type,
+//     secretName, UserSecretsId are left alone. "auth" counts only as the
+//     last word (basic_auth, AUTH) so that auth_server is no secret.
+//   - In code, a right-hand side that is an expression is no literal: calls,
+//     selectors, indexes, operators, Go := with anything but a quoted
+//     string, identifiers in indented or declaration lines (pass = p,
+//     var key = testKey), and variables named after the secret
+//     (self.token = token). A top-level "password = word" is read as INI
+//     and masked.
+//   - An unquoted value that reads as prose (two or more words of letters,
+//     or mostly such words) is left alone: commit subjects such as
+//     "auth: fix expired token refresh". A passphrase written unquoted in
+//     YAML is missed; quoted, it is masked.
+//   - A value that is itself the name of a secret, several words and no
+//     digits ("X-Auth-Token", "user_password"), is a reference, not a secret.
+//   - Unquoted KEY=value ends at the first blank, as in the shell;
+//     key: value and key = value run to the end of the line, less comments.
+//   - Not handled: -p<password> style short flags, comparisons
+//     (password == "x"), SQL (IDENTIFIED BY 'x') and .netrc files.
 package redact
 
 import (
@@ -168,14 +203,11 @@ func scan(s string) scanner {
 	sc := scanner{s: s}
 	sc.scanPEM()
 	sc.scanBase64PEM()
-	sc.scanTokens()
-	sc.scanJWT()
-	sc.scanSendGrid()
+	sc.scanWords()
 	sc.scanWebhooks()
 	sc.scanURLs()
 	sc.scanDSN()
 	sc.scanAuthorization()
-	sc.scanBearer()
 	sc.scanAssignments()
 	sc.scanFlags()
 	sc.scanXML()
@@ -219,6 +251,9 @@ type span struct {
 type scanner struct {
 	s     string
 	spans []span
+	// skipTo is where the assignment pass resumes after masking a value
+	// too long to look at byte by byte twice.
+	skipTo int
 }
 
 func (sc *scanner) add(start, end int, k kind) {

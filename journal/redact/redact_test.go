@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -75,6 +76,7 @@ var (
 	b64Cert   = base64.StdEncoding.EncodeToString([]byte("-----BEGIN CERTIFICATE-----\n" + fake("k8s-cert", 120, b64std) + "\n-----END CERTIFICATE-----\n"))
 	sha40     = fake("sha", 40, hexDigits)
 	keyBody   = pemLines("rsa", "+", 4)
+	basicCred = base64.StdEncoding.EncodeToString([]byte("deploy:" + fake("basic", 12, alnum)))
 )
 
 type tcase struct {
@@ -90,6 +92,7 @@ var positives = []tcase{
 	{"env file", "DB_HOST=db\nDB_PASSWORD=hunter2\n", "DB_HOST=db\nDB_PASSWORD=***\n", []string{"assignment"}},
 	{"env diff lines", "-DB_PASSWORD=oldS3cret\n+DB_PASSWORD=newS3cret\n DB_USER=app\n", "-DB_PASSWORD=***\n+DB_PASSWORD=***\n DB_USER=app\n", []string{"assignment", "assignment"}},
 	{"export github token", "export GITHUB_TOKEN=" + ghp + "\n", "export GITHUB_TOKEN=***\n", []string{"github-token"}},
+	{"crlf line endings", "DB_PASSWORD=hunter2\r\nAPI_TOKEN: abc123\r\n", "DB_PASSWORD=***\r\nAPI_TOKEN: ***\r\n", []string{"assignment", "assignment"}},
 	{"env double quotes", `API_KEY="k3y-4f9a8b7c"`, `API_KEY="***"`, []string{"assignment"}},
 	{"env single quotes", `+SECRET_KEY='dj4ng0-s3cr3t-v4lue'`, `+SECRET_KEY='***'`, []string{"assignment"}},
 	{"shell prefix variable", "PGPASSWORD=pgpass123 psql -h db -U app shop", "PGPASSWORD=*** psql -h db -U app shop", []string{"assignment"}},
@@ -103,6 +106,7 @@ var positives = []tcase{
 
 	// YAML, docker-compose, Kubernetes
 	{"yaml with comment", "database:\n  user: app\n  password: s3cr3t!x  # prod\n", "database:\n  user: app\n  password: ***  # prod\n", []string{"assignment"}},
+	{"yaml single quote escape", "  password: 'it''s-s3cret'\n", "  password: '***'\n", []string{"assignment"}},
 	{"yaml quoted api key", "+  api_key: \"AbC123xyz\"\n", "+  api_key: \"***\"\n", []string{"assignment"}},
 	{"compose env list", "    environment:\n      - POSTGRES_USER=app\n      - POSTGRES_PASSWORD=pgS3cret\n", "    environment:\n      - POSTGRES_USER=app\n      - POSTGRES_PASSWORD=***\n", []string{"assignment"}},
 	{"compose env map", "+      MYSQL_ROOT_PASSWORD: rootpw99\n", "+      MYSQL_ROOT_PASSWORD: ***\n", []string{"assignment"}},
@@ -162,6 +166,7 @@ var positives = []tcase{
 	{"http basic", "GET / HTTP/1.1\r\nAuthorization: Basic dXNlcjpwYXNzd29yZA==\r\nAccept: */*\r\n", "GET / HTTP/1.1\r\nAuthorization: Basic ***\r\nAccept: */*\r\n", []string{"basic-auth"}},
 	{"github token scheme", "curl -H 'authorization: token " + ghp + "' https://api.github.com/user", "curl -H 'authorization: token ***' https://api.github.com/user", []string{"github-token"}},
 	{"api key header", `curl -H "X-Api-Key: 9f8e7d6c5b4a" https://api.example.com`, `curl -H "X-Api-Key: ***" https://api.example.com`, []string{"assignment"}},
+	{"header in go string", `	fmt.Printf("https://vcs.example.com\n\nAuthorization: Basic ` + basicCred + `\n\n")`, `	fmt.Printf("https://vcs.example.com\n\nAuthorization: Basic ***\n\n")`, []string{"basic-auth"}},
 	{"bearer in log", "request failed with Bearer 4f9a8b7c6d5e4f3a2b1c0d9e", "request failed with Bearer ***", []string{"bearer"}},
 
 	// PEM
@@ -169,6 +174,7 @@ var positives = []tcase{
 	{"pem in json", `"private_key": "-----BEGIN PRIVATE KEY-----\n` + fake("gcp", 64, b64std) + `\n-----END PRIVATE KEY-----\n",`, `"private_key": "-----BEGIN PRIVATE KEY-----\n***\n-----END PRIVATE KEY-----\n",`, []string{"private-key"}},
 	{"pem indented yaml block", "  key: |\n    -----BEGIN EC PRIVATE KEY-----\n" + pemLines("ec", "    ", 2) + "    -----END EC PRIVATE KEY-----\n", "  key: |\n    -----BEGIN EC PRIVATE KEY-----\n    ***\n    -----END EC PRIVATE KEY-----\n", []string{"private-key"}},
 	{"pem rotated in diff", " -----BEGIN PRIVATE KEY-----\n" + pemLines("old", "-", 2) + pemLines("new", "+", 2) + pemLines("same", " ", 1) + " -----END PRIVATE KEY-----\n", " -----BEGIN PRIVATE KEY-----\n-***\n -----END PRIVATE KEY-----\n", []string{"private-key"}},
+	{"pem in python string", "+TEST_KEY = \"\"\"-----BEGIN RSA PRIVATE KEY-----\n" + pemLines("py", "+", 3) + "+-----END RSA PRIVATE KEY-----\"\"\"\n", "+TEST_KEY = \"\"\"-----BEGIN RSA PRIVATE KEY-----\n+***\n+-----END RSA PRIVATE KEY-----\"\"\"\n", []string{"private-key"}},
 	{"pem cut by hunk end", "+-----BEGIN OPENSSH PRIVATE KEY-----\n" + pemLines("ssh", "+", 2) + "@@ -1,3 +1,3 @@\n", "+-----BEGIN OPENSSH PRIVATE KEY-----\n+***\n@@ -1,3 +1,3 @@\n", []string{"private-key"}},
 
 	// source code
@@ -227,6 +233,28 @@ var nearMisses = []tcase{
 	{name: "lone jwt header", in: "alg header eyJhbGciOiJIUzI1NiJ9 decoded"},
 	{name: "usage text", in: "  --password PASSWORD   password to log in with\n  --token <token>        API token"},
 	{name: "password in prose", in: "Password: see the 1Password vault entry"},
+	// Found by running the rules over real histories (iproute2, Go, requests,
+	// awesome-compose).
+	{name: "package.json versions", in: "+    \"registry-auth-token\": \"^4.0.0\",\n+    \"basic-auth\": \"~2.0.1\","},
+	{name: "python default none", in: "@@ -78,43 +83,78 @@ def get(url, params={}, headers={}, auth=None):"},
+	{name: "actions permissions", in: "permissions:\n  contents: read\n  id-token: write\n"},
+	{name: "c enum values", in: "-enum { SCTP_AUTH_NEWKEY = 0, };\n+    SCM_CREDENTIALS = 0x02,  /* Data array */"},
+	{name: "printf verbs", in: `-		printf(" token=%08x", rta_getattr_u32(tb[MPTCP_ATTR_TOKEN]));`},
+	{name: "makefile escape", in: "\t\techo \"Re-running LaTeX $<\"; pass=$$[$$pass + 1]; \\"},
+	{name: "go case comment", in: "\t\tcase encodeUserPassword: // §3.2.1"},
+	{name: "indented code assignment", in: "+\t\t\tpass = p\n+var rsaPrivateKey = test1024Key\n+\tserverConfig.ClientAuth = RequireAndVerifyClientCert"},
+	{name: "secret names as values", in: `	const fakeConnectionToken = "X-Fake-Connection-Token"` + "\nconst jsFetchCreds = \"js.fetch:credentials\""},
+	{name: "key inside a string", in: `	println("os/user: failed to revert to previous token:", err.Error())`},
+	{name: "composite literal", in: "\t\tSecret: Bug4Secret{1},"},
+	{name: "quoted text is no key", in: `	out: "Get http://example.com/password": dummy impl`},
+	{name: "rst link target", in: ".. _OAuth: http://oauth.net/"},
+	{name: "format string", in: `auth = '-u "%s:%s" ' % (request.auth.username, request.auth.password)`},
+	{name: "markdown code spans", in: "Docs: clarify the precedence of `auth=` over `netrc`"},
+	{name: "variable with remark", in: "- Password: $POSTGRES_PW (see .env)"},
+	{name: "js regex", in: `      var autoToken = /\s?auto?\s?/i`},
+	{name: "user secrets id", in: "    <UserSecretsId>31051026529000467138</UserSecretsId>"},
+	{name: "doc placeholder", in: "Colon-separated username:password string for 'authorization: basic ...'"},
+	{name: "commit message with quotes", in: "Digest auth: case insensitive replacement of 'digest ' string with '' from WWW-Authenticate"},
 }
 
 // findings builds the Findings expected from a kinds list.
@@ -424,5 +452,37 @@ func TestClassifyKey(t *testing.T) {
 	}
 	if classifyKey("aws_secret_access_key", false, false) != keyAWSSecret || classifyKey("SecretAccessKey", false, false) != keyAWSSecret {
 		t.Errorf("aws secret keys not recognised")
+	}
+}
+
+// TestPathological feeds inputs built to make a careless scanner quadratic:
+// each must be handled in about linear time.
+func TestPathological(t *testing.T) {
+	const size = 1 << 20
+	long := strings.Repeat("A1b2", 3000) // a 12 KB value
+	for name, in := range map[string]string{
+		"tight":         strings.Repeat("password=", size/9),
+		"colon":         strings.Repeat("token: a ", size/9),
+		"spaced":        strings.Repeat("password = $x ", size/14),
+		"quotes":        strings.Repeat(`password="\"`, size/12),
+		"urls":          strings.Repeat("a://b:c", size/7),
+		"dsn":           strings.Repeat("a:b@tcp(", size/8),
+		"pem":           strings.Repeat("-----BEGIN PRIVATE KEY-----\n", size/28),
+		"flags":         strings.Repeat("--password --token ", size/19),
+		"xml":           strings.Repeat("<password>x</password>", size/22),
+		"words":         strings.Repeat("ghp_ AKIA eyJ.eyJ. SG. Bearer ", size/30),
+		"authorization": strings.Repeat("Authorization: Bearer ", size/22),
+		"name value":    strings.Repeat("value: x ", size/9),
+		"long value":    "+SECRET=" + long + "\n+password: " + long + "\n",
+	} {
+		start := time.Now()
+		out, _ := String(in)
+		t.Logf("%s: %v", name, time.Since(start))
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: %v for %d bytes", name, d, len(in))
+		}
+		if name == "long value" && strings.Contains(out, long[:64]) {
+			t.Errorf("long value not masked whole: %.100q", out)
+		}
 	}
 }

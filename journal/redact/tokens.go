@@ -79,97 +79,159 @@ var tokenRules = []tokenRule{
 	{prefix: "sk-", kind: kindOpenAI, body: isB64URL, min: 40, check: openAIBody},
 }
 
-// scanTokens finds the prefix-recognised tokens of tokenRules.
-func (sc *scanner) scanTokens() {
-	s := sc.s
-	for ri := range tokenRules {
-		r := &tokenRules[ri]
-		forEach(s, r.prefix, func(i int) int {
-			if i > 0 && isAlnum(s[i-1]) {
-				return i + 1
-			}
-			a := i + len(r.prefix)
-			e := a
-			for e < len(s) && r.body(s[e]) && (r.max == 0 || e-a <= r.max) {
-				e++
-			}
-			n := e - a
-			if n < r.min || (r.max > 0 && n > r.max) {
-				return e
-			}
-			if e < len(s) && isAlnum(s[e]) {
-				return e
-			}
-			if r.check != nil && !r.check(s[a:e]) {
-				return e
-			}
-			sc.add(i, e, r.kind)
-			return e
-		})
+// rulesByFirst indexes tokenRules by the first byte of their prefix.
+var rulesByFirst [256][]*tokenRule
+
+// alnumTable is isAlnum as a table, for the hot loop of scanWords.
+var alnumTable [256]bool
+
+func init() {
+	for i := range tokenRules {
+		r := &tokenRules[i]
+		rulesByFirst[r.prefix[0]] = append(rulesByFirst[r.prefix[0]], r)
+	}
+	for c := range 256 {
+		alnumTable[c] = isAlnum(byte(c))
 	}
 }
 
-// scanJWT finds JSON Web Tokens: three base64url segments, the first (the
-// header, a JSON object) starting "eyJ".
-func (sc *scanner) scanJWT() {
+// scanWords finds the tokens recognised by their start: the prefixes of
+// tokenRules, JWTs, SendGrid keys and "Bearer <token>". All of them start a
+// word, so one pass looks at word starts only and tries the rules whose
+// first byte matches; that is much cheaper than a search per prefix.
+func (sc *scanner) scanWords() {
 	s := sc.s
-	forEach(s, "eyJ", func(i int) int {
-		if i > 0 && (isB64URL(s[i-1]) || s[i-1] == '.') {
-			return i + 3
+	prevAlnum := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		isA := alnumTable[c]
+		if !isA || prevAlnum {
+			prevAlnum = isA
+			continue
 		}
-		e := i
-		var seg [3]int
-		for part := 0; part < 3; part++ {
-			a := e
-			for e < len(s) && isB64URL(s[e]) {
-				e++
-			}
-			seg[part] = e - a
-			if part < 2 {
-				if e >= len(s) || s[e] != '.' {
-					return e
+		e := -1
+		switch c {
+		case 'e':
+			e = sc.matchJWT(i)
+		case 'S':
+			e = sc.matchSendGrid(i)
+		case 'B', 'b':
+			e = sc.matchBearer(i)
+		}
+		if e < 0 {
+			for _, r := range rulesByFirst[c] {
+				if e = sc.matchRule(r, i); e >= 0 {
+					break
 				}
-				e++
 			}
 		}
-		if seg[0] < 10 || seg[1] < 8 || seg[2] < 8 {
-			return e
+		if e > i {
+			i = e - 1
+			isA = alnumTable[s[i]]
 		}
-		if e < len(s) && s[e] == '.' {
-			return e
-		}
-		sc.add(i, e, kindJWT)
-		return e
-	})
+		prevAlnum = isA
+	}
 }
 
-// scanSendGrid finds SendGrid API keys: "SG." and two base64url parts of 22
-// and 43 characters.
-func (sc *scanner) scanSendGrid() {
+// matchRule tries r at i, a word start. It returns the end of the masked
+// token, or -1.
+func (sc *scanner) matchRule(r *tokenRule, i int) int {
 	s := sc.s
-	forEach(s, "SG.", func(i int) int {
-		if i > 0 && isAlnum(s[i-1]) {
-			return i + 3
-		}
-		e := i + 3
+	if !strings.HasPrefix(s[i:], r.prefix) {
+		return -1
+	}
+	a := i + len(r.prefix)
+	e := a
+	for e < len(s) && r.body(s[e]) && (r.max == 0 || e-a <= r.max) {
+		e++
+	}
+	n := e - a
+	if n < r.min || (r.max > 0 && n > r.max) || (e < len(s) && isAlnum(s[e])) {
+		return -1
+	}
+	if r.check != nil && !r.check(s[a:e]) {
+		return -1
+	}
+	sc.add(i, e, r.kind)
+	return e
+}
+
+// matchJWT finds a JSON Web Token at i: three base64url segments, the
+// first (the header, a JSON object) starting "eyJ".
+func (sc *scanner) matchJWT(i int) int {
+	s := sc.s
+	if !strings.HasPrefix(s[i:], "eyJ") || (i > 0 && (s[i-1] == '-' || s[i-1] == '_' || s[i-1] == '.')) {
+		return -1
+	}
+	e := i
+	var seg [3]int
+	for part := range 3 {
 		a := e
 		for e < len(s) && isB64URL(s[e]) {
 			e++
 		}
-		if e-a != 22 || e >= len(s) || s[e] != '.' {
-			return e
-		}
-		e++
-		a = e
-		for e < len(s) && isB64URL(s[e]) {
+		seg[part] = e - a
+		if part < 2 {
+			if e >= len(s) || s[e] != '.' {
+				return -1
+			}
 			e++
 		}
-		if e-a != 43 {
-			return e
-		}
-		sc.add(i, e, kindSendGrid)
-		return e
-	})
+	}
+	if seg[0] < 10 || seg[1] < 8 || seg[2] < 8 || (e < len(s) && s[e] == '.') {
+		return -1
+	}
+	sc.add(i, e, kindJWT)
+	return e
+}
+
+// matchSendGrid finds a SendGrid API key at i: "SG." and two base64url
+// parts of 22 and 43 characters.
+func (sc *scanner) matchSendGrid(i int) int {
+	s := sc.s
+	if !strings.HasPrefix(s[i:], "SG.") {
+		return -1
+	}
+	e := i + 3
+	a := e
+	for e < len(s) && isB64URL(s[e]) {
+		e++
+	}
+	if e-a != 22 || e >= len(s) || s[e] != '.' {
+		return -1
+	}
+	e++
+	a = e
+	for e < len(s) && isB64URL(s[e]) {
+		e++
+	}
+	if e-a != 43 {
+		return -1
+	}
+	sc.add(i, e, kindSendGrid)
+	return e
+}
+
+// matchBearer masks "Bearer <token>" outside an Authorization header
+// (logs, notes) when the token looks generated: 16 or more characters
+// mixing letters and digits, so prose such as "a bearer token" stays.
+func (sc *scanner) matchBearer(i int) int {
+	s := sc.s
+	if !hasPrefixFold(s[i:], "bearer") || i+6 >= len(s) || !isSpace(s[i+6]) {
+		return -1
+	}
+	a := i + 6
+	for a < len(s) && isSpace(s[a]) {
+		a++
+	}
+	e := a
+	for e < len(s) && isCredChar(s[e]) {
+		e++
+	}
+	if e-a >= 16 && hasLetterAndDigit(s[a:e]) {
+		sc.add(a, e, kindBearer)
+	}
+	return -1 // the token may itself be a JWT or a known format
 }
 
 // scanWebhooks masks the secret path segment of Slack and Discord incoming
@@ -243,7 +305,18 @@ func (sc *scanner) scanPEM() {
 		if trimSpaceRight(s[a:eol]) != "" {
 			return a
 		}
-		prefix := s[lineStart(s, i):i] // diff marker and indentation
+		// The body lines share the BEGIN line's diff marker and
+		// indentation, not whatever text precedes the marker on it
+		// (KEY = """-----BEGIN ...).
+		prefix := s[lineStart(s, i):i]
+		np := 0
+		if np < len(prefix) && strings.IndexByte("+- ", prefix[0]) >= 0 {
+			np++
+		}
+		for np < len(prefix) && isSpace(prefix[np]) {
+			np++
+		}
+		prefix = prefix[:np]
 		start, end := -1, -1
 		p := eol + 1
 		for p < len(s) {
@@ -404,33 +477,9 @@ func (sc *scanner) schemeCredentials(k int) {
 		for e < len(s) && isCredChar(s[e]) {
 			e++
 		}
-		sc.add(a, e, sch.kind)
+		if !isPlaceholderRun(s[a:e]) {
+			sc.add(a, e, sch.kind)
+		}
 		return
-	}
-}
-
-// scanBearer masks "Bearer <token>" outside an Authorization header (logs,
-// notes) when the token looks generated: 16 or more characters mixing
-// letters and digits, so prose such as "a bearer token" stays.
-func (sc *scanner) scanBearer() {
-	for _, head := range [...]string{"Bearer ", "bearer ", "BEARER "} {
-		s := sc.s
-		forEach(s, head, func(i int) int {
-			if i > 0 && isAlnum(s[i-1]) {
-				return i + 1
-			}
-			a := i + len(head)
-			for a < len(s) && isSpace(s[a]) {
-				a++
-			}
-			e := a
-			for e < len(s) && isCredChar(s[e]) {
-				e++
-			}
-			if e-a >= 16 && hasLetterAndDigit(s[a:e]) {
-				sc.add(a, e, kindBearer)
-			}
-			return e
-		})
 	}
 }
