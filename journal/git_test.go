@@ -245,3 +245,26 @@ func TestDiffGitPath(t *testing.T) {
 		}
 	}
 }
+
+func TestGitAllRefs(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRepo(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	r.commit(t0, "On main", map[string]string{"a": "1\n"})
+	r.git(t0, "checkout", "-q", "-b", "topic")
+	topic := r.commit(t0.Add(time.Hour), "On an unmerged branch", map[string]string{"b": "2\n"})
+	r.git(t0, "checkout", "-q", "main")
+	g, err := OpenGit(ctx, r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := g.RevList(ctx, RevOptions{})
+	all, _ := g.RevList(ctx, RevOptions{All: true})
+	if len(head) != 1 || len(all) != 2 || all[0] != topic {
+		t.Errorf("HEAD gave %d commits, --all %v; want 1 and both (topic first)", len(head), all)
+	}
+	reach, err := g.Reachable(ctx)
+	if err != nil || !reach[topic] {
+		t.Errorf("Reachable misses the topic branch: %v", err)
+	}
+}

@@ -13,12 +13,14 @@ const (
 	fieldTitle    = iota // subject, tags, kind
 	fieldBody            // commit body or note text
 	fieldPaths           // changed paths
-	fieldDiff            // diff lines
+	fieldDiff            // added and removed lines
+	fieldContext         // unchanged lines around them
+	fieldFuncs           // the functions hunks are in (hunk headers)
 	fieldSymptoms        // symptom words of matched change classes
 	numFields
 )
 
-var fieldNames = [numFields]string{"title", "body", "paths", "diff", "symptoms"}
+var fieldNames = [numFields]string{"title", "body", "paths", "diff", "context", "funcs", "symptoms"}
 
 // Hit is a change class that matched a change.
 type Hit struct {
@@ -40,7 +42,7 @@ func docFields(e *journal.Entry, cat *catalog.Catalog) (f [numFields]string, hit
 	f[fieldTitle] = title
 	f[fieldBody] = e.Body
 	f[fieldPaths] = strings.Join(e.Paths, "\n")
-	f[fieldDiff] = e.Diff
+	f[fieldDiff], f[fieldContext], f[fieldFuncs] = splitDiff(e.Diff)
 	if cat != nil {
 		var sym strings.Builder
 		for _, m := range cat.Match(catalog.Change{Title: e.Title, Body: e.Body, Paths: e.Paths, Diff: e.Diff}) {
@@ -55,6 +57,38 @@ func docFields(e *journal.Entry, cat *catalog.Catalog) (f [numFields]string, hit
 	return f, hits
 }
 
+// splitDiff separates a unified diff into changed lines, context lines and
+// hunk headers' function context. File headers are dropped: paths have their
+// own field.
+func splitDiff(d string) (changed, context, funcs string) {
+	if d == "" {
+		return "", "", ""
+	}
+	var c, x, fn strings.Builder
+	c.Grow(len(d) / 2)
+	for len(d) > 0 {
+		line := d
+		if i := strings.IndexByte(d, '\n'); i >= 0 {
+			line, d = d[:i+1], d[i+1:]
+		} else {
+			d = ""
+		}
+		switch {
+		case strings.HasPrefix(line, "+++ "), strings.HasPrefix(line, "--- "),
+			strings.HasPrefix(line, "diff --git "), strings.HasPrefix(line, "index "):
+		case strings.HasPrefix(line, "@@"):
+			if i := strings.Index(line[2:], "@@"); i >= 0 {
+				fn.WriteString(line[2+i+2:])
+			}
+		case line[0] == '+' || line[0] == '-':
+			c.WriteString(line[1:])
+		case line[0] == ' ':
+			x.WriteString(line[1:])
+		}
+	}
+	return c.String(), x.String(), fn.String()
+}
+
 // embedText is what an embedder sees of a change: everything but the bulk of
 // the diff, which would drown the message in a fixed-size vector.
 func embedText(f *[numFields]string, maxDiff int) string {
@@ -66,6 +100,8 @@ func embedText(f *[numFields]string, maxDiff int) string {
 	b.WriteString(f[fieldSymptoms])
 	b.WriteString("\n")
 	b.WriteString(f[fieldPaths])
+	b.WriteString("\n")
+	b.WriteString(f[fieldFuncs])
 	b.WriteString("\n")
 	d := f[fieldDiff]
 	if len(d) > maxDiff {

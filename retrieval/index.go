@@ -16,7 +16,6 @@ package retrieval
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strings"
 	"time"
@@ -84,11 +83,9 @@ func NewIndex(cat *catalog.Catalog) *Index {
 }
 
 func versionOf(cat *catalog.Catalog) string {
-	v := fmt.Sprintf("idx2.t%d.%s", token.Version, embed.NewBuiltin().Name())
+	v := fmt.Sprintf("idx3.t%d.%s", token.Version, embed.NewBuiltin().Name())
 	if cat != nil {
-		h := fnv.New32a()
-		h.Write([]byte(strings.Join(cat.Classes(), ",")))
-		v += fmt.Sprintf(".c%08x", h.Sum32())
+		v += ".c" + cat.Fingerprint()
 	}
 	return v
 }

@@ -146,6 +146,7 @@ func newApp(env *environment) *cli.App {
 			showCommand(env),
 			hookCommand(env),
 			demoCommand(env),
+			evalCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {

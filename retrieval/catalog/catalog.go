@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
@@ -39,6 +41,7 @@ type Catalog struct {
 	notes   []int32 // classes with note patterns
 	optOut  bool    // some class looks at default-excluded files
 	pool    sync.Pool
+	fp      string // fingerprint of the definitions
 }
 
 //go:embed classes.toml
@@ -67,7 +70,28 @@ func Load(r io.Reader) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newCatalog(classes), nil
+	c := newCatalog(classes)
+	c.fp = fingerprint(data)
+	return c, nil
+}
+
+// Fingerprint identifies the catalogue's definitions: it changes whenever a
+// class is added, removed or edited, so indexes built with other classes are
+// rebuilt.
+func (c *Catalog) Fingerprint() string {
+	if c == nil {
+		return "none"
+	}
+	return c.fp
+}
+
+func fingerprint(data ...[]byte) string {
+	h := sha256.New()
+	for _, d := range data {
+		h.Write(d)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // Extend returns a new catalogue with the classes of other added to those of
@@ -94,7 +118,9 @@ func (c *Catalog) Extend(other *Catalog) *Catalog {
 			merged = append(merged, cl)
 		}
 	}
-	return newCatalog(merged)
+	out := newCatalog(merged)
+	out.fp = fingerprint([]byte(c.Fingerprint()), []byte(other.Fingerprint()))
+	return out
 }
 
 // Len returns the number of classes.
@@ -148,7 +174,11 @@ func (c *Catalog) Match(ch Change) []Match {
 	if s == nil {
 		s = &scratch{}
 	}
-	defer c.pool.Put(s)
+	defer func() {
+		if cap(s.lines) <= maxPooledLines {
+			c.pool.Put(s) // do not keep the buffers of a huge diff alive
+		}
+	}()
 	s.reset(len(c.classes))
 
 	if isBlank(ch.Diff) {
@@ -163,6 +193,7 @@ func (c *Catalog) Match(ch Change) []Match {
 		c.scan(s)
 	}
 
+	s.prepare()
 	var out []Match
 	e := evaluator{s: s}
 	for k, cl := range c.classes {
@@ -175,6 +206,9 @@ func (c *Catalog) Match(ch Change) []Match {
 	}
 	return out
 }
+
+// maxPooledLines bounds the scratch buffers kept for reuse between calls.
+const maxPooledLines = 1 << 16
 
 // scan runs the literal automaton over every eligible added/removed line and
 // records, per class, the lines that may match it.

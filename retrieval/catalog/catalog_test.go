@@ -554,3 +554,117 @@ func TestEmpty(t *testing.T) {
 		t.Errorf("empty change matched %+v", ms)
 	}
 }
+
+// TestContextRules covers the rules learned from replaying real histories.
+func TestContextRules(t *testing.T) {
+	// Two compose healthchecks: one added (kafka), one tightened (clickhouse).
+	compose := `diff --git a/docker-compose.yml b/docker-compose.yml
+--- a/docker-compose.yml
++++ b/docker-compose.yml
+@@ -190,6 +190,9 @@ services:
+     healthcheck:
+       <<: *healthcheck_defaults
+       test: ["CMD-SHELL", "nc -z localhost 9092"]
++      interval: 10s
++      timeout: 10s
++      retries: 30
+   clickhouse:
+     <<: *restart_policy
+     image: clickhouse-self-hosted-local
+@@ -223,9 +226,9 @@ services:
+           "wget -nv -t1 --spider 'http://localhost:8123/' || exit 1",
+         ]
+-      interval: 3s
+-      timeout: 600s
+-      retries: 200
++      interval: 10s
++      timeout: 10s
++      retries: 30
+   geoipupdate:
+     image: "maxmindinc/geoipupdate:v4.7.1"
+`
+	deleted := `diff --git a/charts/old/templates/deployment.yaml b/charts/old/templates/deployment.yaml
+deleted file mode 100644
+--- a/charts/old/templates/deployment.yaml
++++ /dev/null
+@@ -1,3 +0,0 @@
+-          startupProbe:
+-            httpGet:
+-              path: /healthz
+`
+	definition := `diff --git a/app/client.py b/app/client.py
+--- a/app/client.py
++++ b/app/client.py
+@@ -1,2 +1,2 @@
+-def fetch(url):
++def fetch(url, retry=False):
+     return session.get(url)
+`
+	patch := `diff --git a/patches/kafka.patch b/patches/kafka.patch
+--- a/patches/kafka.patch
++++ b/patches/kafka.patch
+@@ -1,1 +1,2 @@
+ --- a/docker-compose.yml
++-      timeout: 5s
+`
+	tests := []struct {
+		name     string
+		diff     string
+		want     []string
+		evidence string
+	}{
+		{"healthcheck settings are probe settings, paired per hunk", compose, []string{"probe-tightened"}, "+timeout: 10s (was 600s)"},
+		{"removed lines of a deleted file", deleted, nil, ""},
+		{"function signature is not configuration", definition, nil, ""},
+		{"lines of a patch file", patch, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := Default().Match(Change{Diff: tt.diff})
+			if got := matchedClasses(ms); !slices.Equal(got, tt.want) {
+				t.Fatalf("matched %v, want %v: %+v", got, tt.want, ms)
+			}
+			if tt.evidence != "" && ms[0].Evidence != tt.evidence {
+				t.Errorf("Evidence = %q, want %q", ms[0].Evidence, tt.evidence)
+			}
+		})
+	}
+}
+
+func TestLineKey(t *testing.T) {
+	for text, want := range map[string]string{
+		"      timeout: 10s":        "timeout",
+		"  - name: api":             "name",
+		`    "maxPoolSize": 10,`:    "maxPoolSize",
+		"DB_POOL_SIZE=5":            "DB_POOL_SIZE",
+		"      <<: *healthcheck":    "<<",
+		`    test: ["CMD", "true"]`: "test",
+		"  ]":                       "",
+		"just words here":           "",
+	} {
+		if got := lineKey(text); got != want {
+			t.Errorf("lineKey(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func TestMovedToNewFileIsNotNew(t *testing.T) {
+	diff := `diff --git a/app/old_db.py b/app/old_db.py
+deleted file mode 100644
+--- a/app/old_db.py
++++ /dev/null
+@@ -1,2 +0,0 @@
+-def create_role(cur):
+-    cur.execute("SET local synchronous_commit = 'off'")
+diff --git a/app/db/roles.py b/app/db/roles.py
+new file mode 100644
+--- /dev/null
++++ b/app/db/roles.py
+@@ -0,0 +1,2 @@
++def create_role(cur):
++    cur.execute("SET local synchronous_commit = 'off'")
+`
+	if ms := Default().Match(Change{Diff: diff}); len(ms) != 0 {
+		t.Errorf("a line moved out of a deleted file matched: %+v", ms)
+	}
+}

@@ -15,10 +15,11 @@ const maxNoteLen = 64 << 10
 type lineKind uint8
 
 const (
-	kindAdd  lineKind = iota + 1 // "+" line
-	kindDel                      // "-" line
-	kindCtx                      // " " line or hunk header text (sections only)
-	kindNote                     // line of a note
+	kindAdd    lineKind = iota + 1 // "+" line
+	kindDel                        // "-" line
+	kindCtx                        // " " context line
+	kindNote                       // line of a note
+	kindHeader                     // text after a hunk header's "@@" (sections only)
 )
 
 type line struct {
@@ -32,6 +33,7 @@ type fileInfo struct {
 	path     string
 	excluded bool // default-excluded (tests, docs, vendor, locks)
 	skipAll  bool // excluded and no class looks at excluded files
+	deleted  bool // the diff deletes the whole file
 	first    int32
 	end      int32 // lines[first:end] belong to this file
 }
@@ -42,6 +44,20 @@ type scratch struct {
 	files []fileInfo
 	cand  [][]int32 // candidate line indices per class
 	last  []int32   // last line appended to cand[k]
+	sq    []string  // squeezed line text, valid where sqOK
+	sqOK  []bool
+}
+
+// prepare sizes the per-line caches once the lines are known.
+func (s *scratch) prepare() {
+	n := len(s.lines)
+	if cap(s.sq) < n {
+		s.sq = make([]string, n)
+		s.sqOK = make([]bool, n)
+	}
+	s.sq = s.sq[:n]
+	s.sqOK = s.sqOK[:n]
+	clear(s.sqOK)
 }
 
 func (s *scratch) reset(nclasses int) {
@@ -96,6 +112,9 @@ func parseDiff(diff string, paths []string, optOut bool, s *scratch) {
 	fallback := ""
 	if len(paths) == 1 {
 		fallback = paths[0]
+	}
+	if need := strings.Count(diff, "\n") + 1; cap(s.lines) < need {
+		s.lines = make([]line, 0, need)
 	}
 	cur := int32(-1)
 	hunk := int32(-1)
@@ -176,6 +195,7 @@ func parseDiff(diff string, paths []string, optOut bool, s *scratch) {
 			pendingOld = headerPath(l[4:])
 		case strings.HasPrefix(l, "+++ "):
 			p := headerPath(l[4:])
+			deleted := p == "" && pendingOld != ""
 			if p == "" {
 				p = pendingOld
 			}
@@ -189,6 +209,7 @@ func parseDiff(diff string, paths []string, optOut bool, s *scratch) {
 			} else {
 				newFile(p)
 			}
+			s.files[cur].deleted = deleted
 			headerOpen = false
 		case strings.HasPrefix(l, "@@"):
 			ensureFile()
@@ -199,7 +220,7 @@ func parseDiff(diff string, paths []string, optOut bool, s *scratch) {
 				oldLeft, newLeft = o, n
 			}
 			if ctx != "" {
-				s.lines = append(s.lines, line{text: ctx, kind: kindCtx, file: cur, hunk: hunk})
+				s.lines = append(s.lines, line{text: ctx, kind: kindHeader, file: cur, hunk: hunk})
 			}
 		case len(l) > 0 && l[0] == '+':
 			emit(l[1:], kindAdd)
@@ -287,6 +308,52 @@ func isComment(text string) bool {
 		return strings.HasPrefix(s, "<!--")
 	}
 	return false
+}
+
+// isDefinition reports whether a line starts a function definition. A
+// signature such as "def fetch(url, retry=None)" declares a parameter; it
+// does not change behaviour, so added/removed patterns skip it.
+func isDefinition(text string) bool {
+	s := strings.TrimLeft(text, " \t")
+	for _, p := range []string{"async def ", "def ", "func ", "function ", "async function ", "fn ", "pub fn ", "pub(crate) fn "} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineKey returns the key of a "key: value" or "key = value" line
+// ("- key: v", quoted keys allowed), or "".
+func lineKey(text string) string {
+	s := strings.TrimLeft(text, " \t")
+	s = strings.TrimPrefix(s, "- ")
+	s = strings.TrimLeft(s, " \t\"'")
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c == '_' || c == '-' || c == '.' || c == '<' || c == '>' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			i++
+			continue
+		}
+		break
+	}
+	if i == 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(s[i:], " \t\"'")
+	if rest == "" || rest[0] != ':' && rest[0] != '=' {
+		return ""
+	}
+	return s[:i]
+}
+
+func indentOf(text string) int {
+	n := 0
+	for n < len(text) && (text[n] == ' ' || text[n] == '\t') {
+		n++
+	}
+	return n
 }
 
 // isDirective reports whether the text after "#" is a C-style preprocessor

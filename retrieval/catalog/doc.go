@@ -27,10 +27,15 @@
 //   - comment-only lines (starting with #, //, /*, *, --, ; or <!--, but not
 //     C preprocessor directives such as #define);
 //   - files that are tests, documentation, vendored or generated code, or
-//     lock files (see defaultExcludeGlobs), unless a class sets
-//     default_excludes = false. A test that connects with w=0 does not lower
-//     production durability;
-//   - lines longer than 4096 bytes (minified or generated content).
+//     lock files, patches, Gherkin scenarios and CI pipelines (see
+//     defaultExcludeGlobs), unless a class sets default_excludes = false. A
+//     test that connects with w=0 does not lower production durability, and
+//     a cron line in .github/workflows schedules CI, not production jobs;
+//   - lines longer than 4096 bytes (minified or generated content);
+//   - for added/removed patterns, function definition lines (a signature
+//     like "def fetch(url, retry=None)" declares, it does not configure);
+//   - removed lines of a file the diff deletes as a whole (the component
+//     goes away with them; call sites elsewhere still count).
 //
 // Added and removed patterns use "net change" semantics: an added match only
 // counts if the same match (compared case-, space-, quote-, "_"- and
@@ -41,25 +46,28 @@
 //
 // # TOML schema
 //
-// A catalogue file is a list of [[class]] tables (unknown keys are errors):
+// A catalogue file is a list of [[class]] tables; unknown keys are errors,
+// and every error names the class and the field:
 //
 //	[[class]]
 //	id       = "timeout-lowered"           # required, stable, [a-z0-9][a-z0-9._-]*
 //	reason   = "timeout lowered: ..."      # required, short sentence shown to users
 //	symptoms = ["timeout", "504", ...]     # required, words/phrases indexed with the change
 //
-//	# Literal pre-filter (strongly recommended): a diff line is only tried
-//	# against this class if it contains one of these substrings. Matching is
-//	# case-insensitive and ignores spaces, tabs and quotes on both sides, so
-//	# "w=0" also finds `w = 0`, `"w": 0` is found by "w:0". Every line any
-//	# pattern of the class can match MUST contain one of them. Without
-//	# require, every diff line is tried (slow). Notes are short and bypass the
-//	# pre-filter.
-//	require = ["timeout", "deadline"]
+//	# Scan literals: a diff line is only tried against the class if it
+//	# contains one of them, compared lower-cased with whitespace and quotes
+//	# removed ("w=0" also finds `w = 0`; `"w": 0` is found by "w:0").
+//	# "{a,b}" expands. Load proves that every line each diff pattern can
+//	# match contains one of them (from the literals the pattern's syntax
+//	# requires) and rejects the file otherwise. Without require, the
+//	# literals derived from the patterns are used; if some pattern has none,
+//	# every line is tried (slow).
+//	require = ["timeout", "deadline", "read{,_,-}only{,_,-}{host,url}"]
 //
-//	# RE2 patterns, case-insensitive unless case_sensitive = true (use (?-i:...)
-//	# for one case-sensitive part). A named group "net" makes the net-change
-//	# comparison use that group instead of the whole match.
+//	# RE2 patterns, case-insensitive unless case_sensitive = true (use
+//	# (?-i:...) for a case-sensitive part). They see one line without its
+//	# +/- marker. A named group "net" makes the net-change comparison use
+//	# that group instead of the whole match.
 //	added   = ['...']   # tried on added diff lines
 //	removed = ['...']   # tried on removed diff lines
 //	notes   = ['...']   # tried on note lines (changes without a diff)
@@ -70,32 +78,30 @@
 //	unless        = ['...']
 //	unless_change = ['...']
 //
-//	# Which files count. Globs without "/" match the base name; "**" spans
-//	# directories; {a,b} alternates; matching is case-sensitive.
+//	# Which files count. Globs without "/" match the base name, "**" spans
+//	# directories, {a,b} alternates; matching is case-sensitive.
 //	paths            = ["*.yaml", "deploy/**"]  # if set, only these files
 //	path_regex       = '...'                    # alternative/additional to paths
 //	exclude_paths    = ["*.down.sql"]
-//	default_excludes = true                     # skip tests/docs/vendor/locks
+//	default_excludes = true                     # skip tests/docs/vendor/locks/CI
 //	case_sensitive   = false
 //
-//	# Sections: in a file, after a line (added, removed, context or hunk
-//	# header) matching skip_from, lines are ignored until one matches
-//	# skip_until. Used for the "down" half of migrations.
+//	# Sections: in a file, after a line (added, removed, context or the text
+//	# of a hunk header) matching skip_from, lines are ignored until one
+//	# matches skip_until. Used for the "down" half of migrations.
 //	skip_from  = ['def downgrade']
 //	skip_until = ['def upgrade']
 //
-//	# Numeric direction: a number moved the risky way. The pattern must have a
-//	# (?P<value>...) group and may have (?P<key>...) and (?P<unit>...) groups
-//	# (names may repeat across alternatives). Matches on removed and added
-//	# lines are paired by key (case-insensitive), first within the same hunk,
-//	# then within the same file; only a pair that moved in `direction` matches.
+//	# Numeric direction: a number moved the risky way.
 //	[[class.numeric]]
 //	pattern           = '(?P<key>\w*timeout\w*)\s*[:=]\s*(?P<value>\d+\s*[a-z]*)'
 //	direction         = "decrease"     # or "increase"
 //	unit              = "duration"     # number (default) | duration | bytes | cpu | rate
-//	zero_is_unlimited = true           # 0 or negative means "no limit"
-//	absent            = 0              # optional: value assumed when an added key has no removed counterpart
-//	ignore_keys       = '^settimeout$' # optional: keys to skip
+//	zero_is_unlimited = true           # 0 or a negative value means "no limit"
+//	absent            = 0              # optional: old value of a key that was not set before
+//	ignore_keys       = '^settimeout$' # optional: keys (as written) to skip
+//	ignore_in_block   = '\bhealthcheck\b'  # optional, see below
+//	only_in_block     = '...'          # optional, see below
 //
 //	# Dropped dimension: within a hunk, a removed line matching `line` had an
 //	# `item` that no added line matching `line` still has (and at least one
@@ -104,25 +110,43 @@
 //	line = 'cache[_-]?key'
 //	item = 'user|tenant|locale'
 //
-// Units: duration understands ns, us, ms, s, m, h, d (and long forms, Go's
-// "5 * time.Second", Ruby's "5.minutes"); a bare number takes the unit the key
-// name implies (…Ms, …Seconds, …Minutes), else seconds. bytes understands
-// k/M/G/T (decimal), Ki/Mi/Gi/Ti (binary) and an optional B; cpu understands
-// cores and millicores ("500m"); rate understands "10r/s", "100/min",
-// "1000/day", rps and rpm. number compares plain numbers.
+// A numeric pattern must have a (?P<value>...) group and may have
+// (?P<key>...) and (?P<unit>...) groups; names may repeat across
+// alternatives. Values on removed and added lines are paired by key
+// (case-insensitive, punctuation ignored): first all pairs within a hunk,
+// then leftovers within the same file. Only a pair that moved in
+// `direction` matches; an added key without a removed counterpart is
+// compared with `absent` if set, else ignored. The block of a value is the
+// keys of its line, its sibling lines (same indentation) and its parent
+// line, as far as the hunk shows them, lower-cased, sorted and joined by
+// spaces ("interval retries test timeout"); only_in_block and
+// ignore_in_block are matched against that string. This tells a docker
+// healthcheck's "retries: 3" (a probe threshold) from a client's.
 //
-// A class matches a change when any of its triggers fires (added, removed,
-// numeric, dropped, notes — checked in that order, each in diff order) and no
-// unless_change veto applies. Evidence is the triggering line, trimmed and
-// clipped to 160 characters around the match, with passwords in URIs masked;
-// numeric evidence ends with "(was <old value>)" and dropped evidence with
+// Units: duration understands ns, us, ms, s, m, h, d, w (and long forms,
+// Go's "5 * time.Second", Ruby's "5.minutes"); a bare number takes the unit
+// the key implies (…Ms, …Seconds, …Minutes), else seconds. bytes
+// understands k/M/G/T (decimal), Ki/Mi/Gi/Ti (binary) and an optional B;
+// cpu understands cores and millicores ("500m"); rate understands "10r/s",
+// "100/min", "1000/day", rps and rpm; number compares plain numbers.
+//
+// A class matches a change when any of its triggers fires and no
+// unless_change veto applies. Triggers are tried in this order, each in
+// diff order: added and note patterns, removed patterns, numeric rules,
+// dropped rules; the first one found is the Evidence. Evidence is the
+// triggering line with its +/- marker, trimmed and clipped to 160
+// characters around the match, with passwords in URIs masked; numeric
+// evidence ends with "(was <old value>)" and dropped evidence with
 // "(dropped <item>)".
 //
 // # Speed
 //
 // All require literals of all classes are compiled into one Aho–Corasick
-// automaton over lower-cased bytes that skips spaces and quotes. Each diff
-// line is scanned once; a class's regexps only run on the lines that contain
-// one of its literals, so a 200 KB diff costs one linear scan plus regexps on
-// a handful of lines.
+// automaton over lower-cased bytes that skips whitespace and quotes. Each
+// diff line is scanned once and becomes a candidate only for the classes
+// whose literals it contains. On a candidate line, each regexp of the class
+// runs only if the line also contains one of the literals derived from that
+// regexp's syntax tree (notes, which skip the automaton, use this filter
+// too). A 200 KB diff costs one linear scan plus regexps on a handful of
+// lines.
 package catalog

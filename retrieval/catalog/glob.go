@@ -7,30 +7,102 @@ import (
 	"strings"
 )
 
-// glob is a compiled path glob.
+// glob is a compiled path glob: a few string tests for the common shapes
+// ("*.ext", "name*", "name", "**/dir/**"), a regexp otherwise.
 type glob struct {
-	re   *regexp.Regexp
-	base bool // no "/" in the pattern: match the base name only
+	alts []globAlt // brace alternatives; any may match
+	base bool      // no "/" in the pattern: match the base name only
+}
+
+type globKind uint8
+
+const (
+	globExact  globKind = iota // name
+	globSuffix                 // *name
+	globPrefix                 // name*
+	globDir                    // **/dir/** (dir anywhere in the path)
+	globRegexp
+)
+
+type globAlt struct {
+	kind       globKind
+	lit        string
+	head, body string // globDir: "dir/" and "/dir/"
+	re         *regexp.Regexp
 }
 
 func (g glob) match(p string) bool {
-	if g.base {
-		p = path.Base(p)
-	}
-	return g.re.MatchString(p)
+	p = strings.TrimPrefix(p, "./")
+	return g.matchParts(p, path.Base(p))
 }
 
-// compileGlob turns a glob into an anchored, case-sensitive regexp.
-// "*" and "?" do not cross "/", "**" does ("**/" also matches nothing),
-// "{a,b}" alternates and "[...]" is a character class ("[!...]" negates).
+// matchParts matches a path whose base name is already known.
+func (g glob) matchParts(full, base string) bool {
+	p := full
+	if g.base {
+		p = base
+	}
+	for i := range g.alts {
+		a := &g.alts[i]
+		var ok bool
+		switch a.kind {
+		case globExact:
+			ok = p == a.lit
+		case globSuffix:
+			ok = strings.HasSuffix(p, a.lit)
+		case globPrefix:
+			ok = strings.HasPrefix(p, a.lit)
+		case globDir:
+			ok = strings.HasPrefix(p, a.head) || strings.Contains(p, a.body)
+		default:
+			ok = a.re.MatchString(p)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// compileGlob compiles a case-sensitive glob. "*" and "?" do not cross "/",
+// "**" does ("**/" also matches nothing), "{a,b}" alternates (nesting
+// allowed) and "[...]" is a character class ("[!...]" negates).
 func compileGlob(g string) (glob, error) {
 	g = strings.TrimPrefix(g, "./")
 	if g == "" {
 		return glob{}, fmt.Errorf("empty glob")
 	}
+	alts, err := expandBraces(g)
+	if err != nil {
+		return glob{}, fmt.Errorf("glob %q: %v", g, err)
+	}
+	out := glob{base: !strings.Contains(g, "/")}
+	for _, a := range alts {
+		ga, err := compileGlobAlt(a)
+		if err != nil {
+			return glob{}, fmt.Errorf("glob %q: %v", g, err)
+		}
+		out.alts = append(out.alts, ga)
+	}
+	return out, nil
+}
+
+func compileGlobAlt(g string) (globAlt, error) {
+	const meta = "*?["
+	switch {
+	case !strings.ContainsAny(g, meta):
+		return globAlt{kind: globExact, lit: g}, nil
+	case strings.HasPrefix(g, "*") && !strings.ContainsAny(g[1:], meta+"/"):
+		return globAlt{kind: globSuffix, lit: g[1:]}, nil
+	case strings.HasSuffix(g, "*") && !strings.ContainsAny(g[:len(g)-1], meta+"/"):
+		return globAlt{kind: globPrefix, lit: g[:len(g)-1]}, nil
+	case strings.HasPrefix(g, "**/") && strings.HasSuffix(g, "/**") && len(g) > 6 &&
+		!strings.ContainsAny(g[3:len(g)-3], meta+"/"):
+		dir := g[3 : len(g)-3]
+		return globAlt{kind: globDir, lit: dir, head: dir + "/", body: "/" + dir + "/"}, nil
+	}
 	var b strings.Builder
 	b.WriteString("^")
-	depth := 0
 	for i := 0; i < len(g); i++ {
 		c := g[i]
 		switch c {
@@ -48,25 +120,10 @@ func compileGlob(g string) (glob, error) {
 			}
 		case '?':
 			b.WriteString("[^/]")
-		case '{':
-			depth++
-			b.WriteString("(?:")
-		case '}':
-			if depth == 0 {
-				return glob{}, fmt.Errorf("glob %q: unbalanced }", g)
-			}
-			depth--
-			b.WriteString(")")
-		case ',':
-			if depth > 0 {
-				b.WriteString("|")
-			} else {
-				b.WriteString(",")
-			}
 		case '[':
 			j := strings.IndexByte(g[i+1:], ']')
 			if j < 0 {
-				return glob{}, fmt.Errorf("glob %q: unterminated [", g)
+				return globAlt{}, fmt.Errorf("unterminated [")
 			}
 			class := g[i+1 : i+1+j]
 			if strings.HasPrefix(class, "!") {
@@ -78,15 +135,70 @@ func compileGlob(g string) (glob, error) {
 			b.WriteString(regexp.QuoteMeta(string(c)))
 		}
 	}
-	if depth != 0 {
-		return glob{}, fmt.Errorf("glob %q: unbalanced {", g)
-	}
 	b.WriteString("$")
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return glob{}, fmt.Errorf("glob %q: %v", g, err)
+		return globAlt{}, err
 	}
-	return glob{re: re, base: !strings.Contains(g, "/")}, nil
+	return globAlt{kind: globRegexp, re: re}, nil
+}
+
+// expandBraces expands "{a,b}" alternatives (nested allowed):
+// "*.{js,ts}" -> ["*.js", "*.ts"].
+func expandBraces(s string) ([]string, error) {
+	open := strings.IndexByte(s, '{')
+	if open < 0 {
+		if strings.IndexByte(s, '}') >= 0 {
+			return nil, fmt.Errorf("unbalanced }")
+		}
+		return []string{s}, nil
+	}
+	if strings.IndexByte(s[:open], '}') >= 0 {
+		return nil, fmt.Errorf("unbalanced }")
+	}
+	depth, closeAt := 0, -1
+	var parts []string
+	start := open + 1
+	for i := open; i < len(s) && closeAt < 0; i++ {
+		switch s[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				closeAt = i
+			}
+		case ',':
+			if depth == 1 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if closeAt < 0 {
+		return nil, fmt.Errorf("unbalanced {")
+	}
+	rest, err := expandBraces(s[closeAt+1:])
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range parts {
+		heads, err := expandBraces(s[:open] + p)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range heads {
+			for _, r := range rest {
+				out = append(out, h+r)
+			}
+		}
+	}
+	if len(out) > 4096 {
+		return nil, fmt.Errorf("too many alternatives")
+	}
+	return out, nil
 }
 
 // defaultExcludeGlobs are files whose lines are not evidence of a production
@@ -107,6 +219,12 @@ var defaultExcludeGlobs = []string{
 	"*.min.{js,css}", "*.map", "*.snap", "*.svg",
 	"*.pb.go", "*_generated.go", "*.gen.go", "zz_generated*",
 	"go.sum", "*.lock", "package-lock.json", "pnpm-lock.yaml", "npm-shrinkwrap.json",
+	// patches (their lines are diffs of other files) and Gherkin test scenarios
+	"*.{patch,diff}", "*.feature",
+	// CI pipelines: they schedule and run builds and tests, not production
+	".github/**", ".gitlab-ci.yml", ".gitlab/ci/**", ".circleci/**", ".buildkite/**",
+	".travis.yml", "azure-pipelines.yml", "Jenkinsfile", "bitbucket-pipelines.yml",
+	"action.{yml,yaml}", // GitHub Action definitions
 }
 
 var defaultExcludes = func() []glob {
@@ -127,8 +245,10 @@ func isDefaultExcluded(p string) bool {
 	if p == "" {
 		return false
 	}
+	p = strings.TrimPrefix(p, "./")
+	base := path.Base(p)
 	for _, g := range defaultExcludes {
-		if g.match(p) {
+		if g.matchParts(p, base) {
 			return true
 		}
 	}

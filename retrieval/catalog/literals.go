@@ -2,13 +2,13 @@ package catalog
 
 import "slices"
 
-// skipSym marks bytes the literal scan ignores (spaces, tabs, quotes).
+// skipSym marks bytes the literal scan ignores (whitespace and quotes).
 const skipSym = 255
 
 // isSqueezed reports whether b is ignored by literal matching.
 func isSqueezed(b byte) bool {
 	switch b {
-	case ' ', '\t', '\r', '"', '\'', '`':
+	case ' ', '\t', '\r', '\n', '\f', '\v', '"', '\'', '`':
 		return true
 	}
 	return false

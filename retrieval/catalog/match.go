@@ -15,9 +15,10 @@ type evaluator struct {
 	s      *scratch
 	cl     *class
 	cands  []int32
-	fileOK []int8 // per file: 0 unknown, 1 allowed, 2 not allowed
-	skip   map[int32]bool
-	netSet map[netSlot]map[string]bool
+	fileOK []int8                      // per file: 0 unknown, 1 allowed, 2 not allowed
+	skip   map[int32]bool              // lines inside skip_from…skip_until sections
+	swept  map[int32]bool              // files whose sections are computed
+	netSet map[netSlot]map[string]bool // net-change keys per pattern and side
 }
 
 // run reports whether cl matches, given the candidate lines for it.
@@ -27,7 +28,7 @@ func (e *evaluator) run(cl *class, cands []int32) (Match, bool) {
 	for range e.s.files {
 		e.fileOK = append(e.fileOK, 0)
 	}
-	e.skip = nil
+	e.skip, e.swept = nil, nil
 	clear(e.netSet)
 
 	ev, ok := e.patterns()
@@ -46,6 +47,20 @@ func (e *evaluator) run(cl *class, cands []int32) (Match, bool) {
 		Symptoms: slices.Clone(cl.symptoms),
 		Evidence: ev,
 	}, true
+}
+
+// has reports whether line li may match a regexp whose derived literals are
+// lits (nil: unknown, always true). Squeezed lines are cached per Match.
+func (e *evaluator) has(li int32, lits []string) bool {
+	if lits == nil {
+		return true
+	}
+	s := e.s
+	if !s.sqOK[li] {
+		s.sq[li] = squeezeLine(s.lines[li].text)
+		s.sqOK[li] = true
+	}
+	return containsAny(s.sq[li], lits)
 }
 
 // allowed reports whether line li counts as evidence for the current class.
@@ -103,16 +118,15 @@ func (e *evaluator) fileAllowed(f *fileInfo) bool {
 // skipped reports whether line li lies in a skip_from…skip_until section of
 // its file. Section state is computed once per file the class looks at.
 func (e *evaluator) skipped(li int32) bool {
-	if e.skip == nil {
-		e.skip = make(map[int32]bool)
-	}
 	ln := &e.s.lines[li]
 	if ln.file < 0 {
 		return false
 	}
-	f := &e.s.files[ln.file]
-	if _, done := e.skip[-1-ln.file]; !done {
-		e.skip[-1-ln.file] = true
+	if e.skip == nil {
+		e.skip, e.swept = make(map[int32]bool), make(map[int32]bool)
+	}
+	if f := &e.s.files[ln.file]; !e.swept[ln.file] {
+		e.swept[ln.file] = true
 		on := false
 		for i := f.first; i < f.end; i++ {
 			t := e.s.lines[i].text
@@ -140,30 +154,50 @@ func anyMatch(rs []*regexp.Regexp, s string) bool {
 	return false
 }
 
-// patterns tries the added, removed and note patterns in line order.
+// patterns tries the added and note patterns, then the removed patterns,
+// each in line order: what a change introduces is the better evidence.
 func (e *evaluator) patterns() (string, bool) {
 	cl := e.cl
-	if len(cl.added)+len(cl.removed)+len(cl.notes) == 0 {
-		return "", false
+	if len(cl.added)+len(cl.notes) > 0 {
+		if ev, ok := e.patternPass(false); ok {
+			return ev, true
+		}
 	}
+	if len(cl.removed) > 0 {
+		return e.patternPass(true)
+	}
+	return "", false
+}
+
+func (e *evaluator) patternPass(removed bool) (string, bool) {
+	cl := e.cl
 lines:
 	for _, li := range e.cands {
 		ln := &e.s.lines[li]
 		var pats []pattern
 		var opposite lineKind
-		switch ln.kind {
-		case kindAdd:
+		switch {
+		case ln.kind == kindAdd && !removed:
 			pats, opposite = cl.added, kindDel
-		case kindDel:
+		case ln.kind == kindDel && removed:
 			pats, opposite = cl.removed, kindAdd
-		case kindNote:
+		case ln.kind == kindNote && !removed:
 			pats = cl.notes
 		}
-		if len(pats) == 0 || !e.allowed(li) {
+		if len(pats) == 0 || !e.allowed(li) || ln.kind != kindNote && isDefinition(ln.text) {
+			continue
+		}
+		// A file deleted as a whole takes its component with it: its removed
+		// lines weaken nothing that keeps running. (They still count on the
+		// opposite side of the net-change check, so a moved line is no news.)
+		if removed && ln.file >= 0 && e.s.files[ln.file].deleted {
 			continue
 		}
 		vetoChecked := false
 		for _, p := range pats {
+			if !e.has(li, p.lits) {
+				continue
+			}
 			for _, loc := range p.re.FindAllStringSubmatchIndex(ln.text, -1) {
 				if opposite != 0 && e.inOpposite(p, opposite, netKey(ln.text, loc, p.net)) {
 					continue
@@ -193,7 +227,7 @@ func (e *evaluator) inOpposite(p pattern, kind lineKind, key string) bool {
 		set = make(map[string]bool)
 		for _, li := range e.cands {
 			ln := &e.s.lines[li]
-			if ln.kind != kind || !e.allowed(li) {
+			if ln.kind != kind || !e.has(li, p.lits) || !e.allowed(li) || isDefinition(ln.text) {
 				continue
 			}
 			for _, loc := range p.re.FindAllStringSubmatchIndex(ln.text, -1) {
@@ -239,6 +273,15 @@ func normalize(s string) string {
 	return b.String()
 }
 
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
 func group(text string, loc []int, idx []int) string {
 	for _, g := range idx {
 		if loc[2*g] >= 0 {
@@ -249,11 +292,12 @@ func group(text string, loc []int, idx []int) string {
 }
 
 type numEntry struct {
-	li   int32
-	key  string
-	raw  string
-	v    float64
-	used bool
+	li      int32
+	key     string
+	raw     string
+	v       float64
+	used    bool
+	partner *numEntry // the removed value an added value replaced
 }
 
 // numbers pairs removed and added values of the numeric rules.
@@ -266,7 +310,8 @@ func (e *evaluator) numbers() (string, bool) {
 			if ln.kind != kindAdd && ln.kind != kindDel {
 				continue
 			}
-			if !e.allowed(li) {
+			// A numeric rule needs a number on the line.
+			if !hasDigit(ln.text) || !e.has(li, r.lits) || !e.allowed(li) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringSubmatchIndex(ln.text, -1) {
@@ -279,7 +324,7 @@ func (e *evaluator) numbers() (string, bool) {
 					raw += " " + u
 				}
 				v, ok := parseQuantity(raw, r.unit, key)
-				if !ok {
+				if !ok || !e.blockOK(li, r) {
 					continue
 				}
 				ent := numEntry{li: li, key: normKey(key), raw: strings.TrimSpace(raw), v: unlimited(v, r.zeroIsUnlimited)}
@@ -293,15 +338,23 @@ func (e *evaluator) numbers() (string, bool) {
 		if len(adds) == 0 || (len(dels) == 0 && !r.hasAbsent) {
 			continue
 		}
+		// Pair same-hunk values first, so that a value added in one hunk
+		// does not steal the removed value another hunk replaced.
+		for pass := 0; pass < 2; pass++ {
+			for ai := range adds {
+				if adds[ai].partner == nil {
+					adds[ai].partner = pairFor(e.s, dels, &adds[ai], pass)
+				}
+			}
+		}
 		for ai := range adds {
 			a := &adds[ai]
 			aln := &e.s.lines[a.li]
-			old := pairFor(e.s, dels, a, aln)
+			old := a.partner
 			var oldV float64
 			oldRaw := "unset"
 			switch {
 			case old != nil:
-				old.used = true
 				oldV, oldRaw = old.v, old.raw
 			case r.hasAbsent && !keyRemoved(dels, a.key):
 				oldV = unlimited(r.absent, r.zeroIsUnlimited)
@@ -321,22 +374,102 @@ func (e *evaluator) numbers() (string, bool) {
 	return "", false
 }
 
-// pairFor finds the removed value an added value replaced: the first unused
-// removed entry with the same key in the same hunk, else in the same file.
-func pairFor(s *scratch, dels []numEntry, a *numEntry, aln *line) *numEntry {
-	for pass := 0; pass < 2; pass++ {
-		for di := range dels {
-			d := &dels[di]
-			if d.used || d.key != a.key {
-				continue
-			}
-			dln := &s.lines[d.li]
-			if pass == 0 && dln.hunk == aln.hunk || pass == 1 && dln.file == aln.file {
-				return d
-			}
+// pairFor finds the first unused removed entry with the same key in the
+// same hunk (pass 0) or the same file (pass 1), and marks it used.
+func pairFor(s *scratch, dels []numEntry, a *numEntry, pass int) *numEntry {
+	aln := &s.lines[a.li]
+	for di := range dels {
+		d := &dels[di]
+		if d.used || d.key != a.key {
+			continue
+		}
+		dln := &s.lines[d.li]
+		if pass == 0 && dln.hunk == aln.hunk || pass == 1 && dln.file == aln.file {
+			d.used = true
+			return d
 		}
 	}
 	return nil
+}
+
+// blockOK applies a numeric rule's only_in_block / ignore_in_block to the
+// block around line li: the keys of the line itself, its siblings (same
+// indentation) and its parent (the nearest less-indented line above), as
+// far as the hunk shows them on the line's own side of the diff. The keys
+// are lower-cased, sorted and joined by single spaces, so a regexp can ask
+// for keys that occur together ("interval retries timeout").
+func (e *evaluator) blockOK(li int32, r *numericRule) bool {
+	if r.onlyBlock == nil && r.ignoreBlock == nil {
+		return true
+	}
+	keys := e.blockKeys(li)
+	if k := lineKey(e.s.lines[li].text); k != "" {
+		keys = append(keys, k)
+	}
+	for i, k := range keys {
+		keys[i] = strings.ToLower(k)
+	}
+	slices.Sort(keys)
+	block := strings.Join(slices.Compact(keys), " ")
+	if r.ignoreBlock != nil && r.ignoreBlock.MatchString(block) {
+		return false
+	}
+	return r.onlyBlock == nil || r.onlyBlock.MatchString(block)
+}
+
+// maxBlockScan bounds how far blockKeys walks from a line in each direction.
+const maxBlockScan = 200
+
+func (e *evaluator) blockKeys(li int32) []string {
+	lines := e.s.lines
+	ln := &lines[li]
+	own := indentOf(ln.text)
+	sameSide := func(o *line) bool {
+		return o.hunk == ln.hunk && o.file == ln.file && (o.kind == kindCtx || o.kind == ln.kind)
+	}
+	var keys []string
+	stop := max(li-maxBlockScan, 0)
+	for i := li - 1; i >= stop && lines[i].hunk == ln.hunk && lines[i].file == ln.file; i-- {
+		o := &lines[i]
+		if !sameSide(o) || strings.TrimSpace(o.text) == "" {
+			continue
+		}
+		switch ind := indentOf(o.text); {
+		case ind < own:
+			if k := lineKey(o.text); k != "" {
+				keys = append(keys, k)
+			}
+			return append(keys, e.siblingsBelow(li, own)...)
+		case ind == own:
+			if k := lineKey(o.text); k != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return append(keys, e.siblingsBelow(li, own)...)
+}
+
+func (e *evaluator) siblingsBelow(li int32, own int) []string {
+	lines := e.s.lines
+	ln := &lines[li]
+	var keys []string
+	stop := min(int(li)+1+maxBlockScan, len(lines))
+	for i := int(li) + 1; i < stop && lines[i].hunk == ln.hunk && lines[i].file == ln.file; i++ {
+		o := &lines[i]
+		if o.kind != kindCtx && o.kind != ln.kind || strings.TrimSpace(o.text) == "" {
+			continue
+		}
+		ind := indentOf(o.text)
+		if ind < own {
+			break
+		}
+		if ind == own {
+			if k := lineKey(o.text); k != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
 }
 
 func keyRemoved(dels []numEntry, key string) bool {
@@ -357,7 +490,7 @@ func (e *evaluator) drops() (string, bool) {
 		byHunk := make(map[int32][2][]int32)
 		for _, li := range e.cands {
 			ln := &e.s.lines[li]
-			if (ln.kind != kindAdd && ln.kind != kindDel) || !e.allowed(li) || !r.line.MatchString(ln.text) {
+			if (ln.kind != kindAdd && ln.kind != kindDel) || !e.has(li, r.lineLits) || !e.allowed(li) || !r.line.MatchString(ln.text) {
 				continue
 			}
 			h, ok := byHunk[ln.hunk]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,6 +44,8 @@ type numericSpec struct {
 	ZeroIsUnlimited bool     `toml:"zero_is_unlimited"`
 	Absent          *float64 `toml:"absent"`
 	IgnoreKeys      string   `toml:"ignore_keys"`
+	OnlyInBlock     string   `toml:"only_in_block"`
+	IgnoreInBlock   string   `toml:"ignore_in_block"`
 }
 
 type droppedSpec struct {
@@ -76,12 +79,14 @@ func (cl *class) hasDiffTriggers() bool {
 }
 
 type pattern struct {
-	re  *regexp.Regexp
-	net []int // subexpression indices named "net"
+	re   *regexp.Regexp
+	lits []string // derived: a matching line contains one of these (squeezed); nil = unknown
+	net  []int    // subexpression indices named "net"
 }
 
 type numericRule struct {
 	re              *regexp.Regexp
+	lits            []string
 	key, value, un  []int // subexpression indices named key, value, unit
 	increase        bool
 	unit            unitKind
@@ -89,10 +94,13 @@ type numericRule struct {
 	hasAbsent       bool
 	absent          float64
 	ignoreKeys      *regexp.Regexp
+	onlyBlock       *regexp.Regexp
+	ignoreBlock     *regexp.Regexp
 }
 
 type droppedRule struct {
 	line, item *regexp.Regexp
+	lineLits   []string
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -251,12 +259,21 @@ func compileClass(sp *classSpec) (*class, error) {
 		cl.symptoms = append(cl.symptoms, s)
 	}
 	for i, l := range sp.Require {
-		sq := squeeze(l)
-		if sq == "" {
-			return nil, fmt.Errorf("require[%d]: %q is empty once spaces and quotes are removed", i, l)
+		alts, err := expandBraces(l)
+		if err != nil {
+			return nil, fmt.Errorf("require[%d]: %q: %v", i, l, err)
 		}
-		if !slices.Contains(cl.literals, sq) {
-			cl.literals = append(cl.literals, sq)
+		for _, a := range alts {
+			sq := squeeze(a)
+			if sq == "" {
+				return nil, fmt.Errorf("require[%d]: %q is empty once spaces and quotes are removed", i, l)
+			}
+			if !isASCII(sq) {
+				return nil, fmt.Errorf("require[%d]: %q: literals must be ASCII", i, l)
+			}
+			if !slices.Contains(cl.literals, sq) {
+				cl.literals = append(cl.literals, sq)
+			}
 		}
 	}
 
@@ -296,7 +313,7 @@ func compileClass(sp *classSpec) (*class, error) {
 		}
 		out := make([]pattern, len(rs))
 		for i, r := range rs {
-			out[i] = pattern{re: r, net: groupIndices(r, "net")}
+			out[i] = pattern{re: r, lits: literalsOf(r), net: groupIndices(r, "net")}
 		}
 		return out, nil
 	}
@@ -335,6 +352,7 @@ func compileClass(sp *classSpec) (*class, error) {
 		}
 		rule := numericRule{
 			re:              r,
+			lits:            literalsOf(r),
 			key:             groupIndices(r, "key"),
 			value:           groupIndices(r, "value"),
 			un:              groupIndices(r, "unit"),
@@ -365,6 +383,16 @@ func compileClass(sp *classSpec) (*class, error) {
 				return nil, err
 			}
 		}
+		if ns.OnlyInBlock != "" {
+			if rule.onlyBlock, err = re(name+".only_in_block", -1, ns.OnlyInBlock); err != nil {
+				return nil, err
+			}
+		}
+		if ns.IgnoreInBlock != "" {
+			if rule.ignoreBlock, err = re(name+".ignore_in_block", -1, ns.IgnoreInBlock); err != nil {
+				return nil, err
+			}
+		}
 		cl.numeric = append(cl.numeric, rule)
 	}
 	for i, ds := range sp.Dropped {
@@ -377,10 +405,13 @@ func compileClass(sp *classSpec) (*class, error) {
 		if err != nil {
 			return nil, err
 		}
-		cl.dropped = append(cl.dropped, droppedRule{line: l, item: it})
+		cl.dropped = append(cl.dropped, droppedRule{line: l, item: it, lineLits: literalsOf(l)})
 	}
 	if !cl.hasDiffTriggers() && len(cl.notes) == 0 {
 		return nil, fmt.Errorf("no trigger: set at least one of added, removed, notes, numeric, dropped")
+	}
+	if err := cl.checkPrefilter(len(sp.Require) > 0); err != nil {
+		return nil, err
 	}
 
 	for i, g := range sp.Paths {
@@ -403,6 +434,112 @@ func compileClass(sp *classSpec) (*class, error) {
 		}
 	}
 	return cl, nil
+}
+
+// maxFilterLits is the largest derived literal set tested per line before
+// falling back to the (fewer, broader) require literals it contains.
+const maxFilterLits = 32
+
+// checkPrefilter makes the class's scan literals sound. With `require`,
+// every literal derivable from a diff pattern must contain a require
+// literal, or the pre-filter could hide a match. Without `require`, the
+// derived literals themselves become the scan literals when every diff
+// pattern has them; otherwise the class is tried on every line.
+func (cl *class) checkPrefilter(explicit bool) error {
+	type trig struct {
+		name string
+		re   *regexp.Regexp
+		lits *[]string
+	}
+	var trigs []trig
+	for i := range cl.added {
+		p := &cl.added[i]
+		trigs = append(trigs, trig{fmt.Sprintf("added[%d]", i), p.re, &p.lits})
+	}
+	for i := range cl.removed {
+		p := &cl.removed[i]
+		trigs = append(trigs, trig{fmt.Sprintf("removed[%d]", i), p.re, &p.lits})
+	}
+	for i := range cl.numeric {
+		r := &cl.numeric[i]
+		trigs = append(trigs, trig{fmt.Sprintf("numeric[%d].pattern", i), r.re, &r.lits})
+	}
+	for i := range cl.dropped {
+		r := &cl.dropped[i]
+		trigs = append(trigs, trig{fmt.Sprintf("dropped[%d].line", i), r.line, &r.lineLits})
+	}
+	if explicit {
+		for _, t := range trigs {
+			lits := *t.lits
+			if lits == nil {
+				continue // nothing derivable; the author vouches for require
+			}
+			if _, ok := covered(lits, cl.literals); ok {
+				// Every line the pattern matches contains one of the require
+				// literals found inside its derived literals: test those few
+				// instead of a possibly long derived list.
+				var rel []string
+				for _, r := range cl.literals {
+					for _, d := range lits {
+						if strings.Contains(d, r) {
+							rel = append(rel, r)
+							break
+						}
+					}
+				}
+				if len(lits) > maxFilterLits && len(rel) < len(lits) {
+					*t.lits = rel
+				}
+				continue
+			}
+			if coveredBy(parseSyntax(t.re), cl.literals) {
+				continue
+			}
+			l, _ := covered(lits, cl.literals)
+			return fmt.Errorf("%s: can match a line containing %q, which contains no require literal; add one to require", t.name, l)
+		}
+		return nil
+	}
+	var lits []string
+	for _, t := range trigs {
+		if *t.lits == nil {
+			return nil // no pre-filter possible: try every line
+		}
+		for _, l := range *t.lits {
+			if !isASCII(l) {
+				return nil
+			}
+		}
+		lits = union(lits, *t.lits)
+	}
+	cl.literals = lits
+	return nil
+}
+
+// literalsOf derives the squeezed literals every match of r contains.
+func literalsOf(r *regexp.Regexp) []string {
+	re := parseSyntax(r)
+	if re == nil {
+		return nil
+	}
+	return deriveLiterals(re)
+}
+
+func parseSyntax(r *regexp.Regexp) *syntax.Regexp {
+	re, err := syntax.Parse(r.String(), syntax.Perl)
+	if err != nil {
+		return nil // cannot happen: r compiled from the same source
+	}
+	return re.Simplify()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func groupIndices(r *regexp.Regexp, name string) []int {

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/retrieval"
+)
+
+type evalOptions struct {
+	repo  string
+	cases string
+	top   int
+	json  bool
+}
+
+func evalCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:  "eval",
+		Usage: "measure how well analyst finds the causes of your own past bugs",
+		Description: `Mines your history for fixes that name the commit they fix ("Fixes: <sha>
+("subject")", the kernel convention), asks analyst about each fix's message as
+if it were an incident report, as of just before the fix, and reports where the
+named commit ranked: Recall@1/5/10 and MRR, over all cases and over the older
+and newer halves. With --cases it reads cases from a JSON Lines file instead
+(fields query, at, causes).
+
+Examples:
+  analyst eval --repo ~/src/linux-tools
+  analyst eval --cases cases.jsonl --json`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: "a repository `PATH` (indexed first if new) or a known repository name"},
+			&cli.StringFlag{Name: "cases", Usage: "read cases from this JSON Lines `FILE`"},
+			&cli.IntFlag{Name: "top", Usage: "how deep to look for the cause", Value: 50},
+			&cli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			o := evalOptions{repo: c.String("repo"), cases: c.String("cases"), top: c.Int("top"), json: c.Bool("json")}
+			if o.repo == "" && o.cases == "" {
+				return usageErr("analyst eval --repo PATH, or --cases FILE", "eval needs a repository or a cases file")
+			}
+			if o.top <= 0 {
+				return usageErr("", "invalid --top %d", o.top)
+			}
+			return runEval(c.Context, env, o)
+		},
+	}
+}
+
+type evalReport struct {
+	Cases   int             `json:"cases"`
+	All     evalMetricsJSON `json:"all"`
+	Older   evalMetricsJSON `json:"older_half"`
+	Newer   evalMetricsJSON `json:"newer_half"`
+	Vectors string          `json:"vectors"`
+	Seconds float64         `json:"seconds"`
+}
+
+type evalMetricsJSON struct {
+	Cases int     `json:"cases"`
+	R1    float64 `json:"R@1"`
+	R5    float64 `json:"R@5"`
+	R10   float64 `json:"R@10"`
+	MRR   float64 `json:"MRR"`
+}
+
+func toJSON(m retrieval.Metrics) evalMetricsJSON {
+	return evalMetricsJSON{Cases: m.Cases, R1: round3(m.R1), R5: round3(m.R5), R10: round3(m.R10), MRR: round3(m.MRR)}
+}
+
+func runEval(ctx context.Context, env *environment, o evalOptions) error {
+	j, err := env.openJournal(ctx)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	var cases []retrieval.Case
+	repoName := ""
+	if o.repo != "" {
+		repoName = o.repo
+		if fi, err := os.Stat(o.repo); err == nil && fi.IsDir() {
+			g, err := openRepo(ctx, o.repo)
+			if err != nil {
+				return err
+			}
+			if _, err := captureRepo(ctx, env, j, g, indexOptions{}); err != nil {
+				return err
+			}
+			repoName = g.Name
+		}
+	}
+	if err := refreshIndex(ctx, env, j, false, true); err != nil {
+		return err
+	}
+	if o.cases != "" {
+		if cases, err = readCases(o.cases); err != nil {
+			return err
+		}
+	} else {
+		var commits []journal.Entry
+		err := j.List(ctx, journal.Filter{Kind: journal.KindCommit, Repo: repoName, NoDiff: true, Oldest: true}, func(e journal.Entry) error {
+			commits = append(commits, e)
+			return nil
+		})
+		if err != nil {
+			return failErr(err, "", "%v", err)
+		}
+		if len(commits) == 0 {
+			return usageErr("index it first: analyst index --repo PATH", "no commits of %q in the journal", repoName)
+		}
+		cases = retrieval.MineFixes(commits)
+		if len(cases) == 0 {
+			return failErr(nil, "eval needs commits whose message says 'Fixes: <sha> (\"subject\")'",
+				"no fixes that name the commit they fix among %d commits of %s", len(commits), repoName)
+		}
+	}
+	store, err := env.indexStore()
+	if err != nil {
+		return err
+	}
+	ix, _, err := store.Open(ctx, j, "", func(s string) { env.warnf("%s", s) })
+	if err != nil {
+		return failErr(err, "", "opening index: %v", err)
+	}
+	unreachable, err := j.Unreachable(ctx)
+	if err != nil {
+		return failErr(err, "", "%v", err)
+	}
+	w := retrieval.DefaultWeights
+	if spec := os.Getenv("ANALYST_WEIGHTS"); spec != "" {
+		// For tuning experiments only: not a user setting.
+		if w, err = retrieval.ParseWeights(w, spec); err != nil {
+			return usageErr("", "ANALYST_WEIGHTS: %v", err)
+		}
+	}
+	start := time.Now()
+	all, ranks, err := ix.Evaluate(ctx, cases, w, o.top, unreachable)
+	if err != nil {
+		return failErr(err, "", "%v", err)
+	}
+	half := len(cases) / 2
+	older, newer := retrieval.Score(ranks[:half]), retrieval.Score(ranks[half:])
+	rep := evalReport{Cases: len(cases), All: toJSON(all), Older: toJSON(older), Newer: toJSON(newer),
+		Vectors: "builtin", Seconds: round3(time.Since(start).Seconds())}
+	if o.json {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(env.stdout, "all          %s\n", all)
+	fmt.Fprintf(env.stdout, "older half   %s\n", older)
+	fmt.Fprintf(env.stdout, "newer half   %s\n", newer)
+	return nil
+}
+
+// readCases reads JSON Lines cases: {"query", "at" (RFC 3339), "causes" or
+// "cause", "id"}.
+func readCases(path string) ([]retrieval.Case, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("", "reading cases: %v", err)
+	}
+	defer f.Close()
+	var cases []retrieval.Case
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var raw struct {
+			ID     string   `json:"id"`
+			Query  string   `json:"query"`
+			At     string   `json:"at"`
+			Cause  string   `json:"cause"`
+			Causes []string `json:"causes"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
+			return nil, usageErr("each line is one JSON object", "%s:%d: %v", path, line, err)
+		}
+		at, err := time.Parse(time.RFC3339, raw.At)
+		if err != nil {
+			return nil, usageErr("", "%s:%d: bad at %q", path, line, raw.At)
+		}
+		causes := raw.Causes
+		if len(causes) == 0 && raw.Cause != "" {
+			causes = []string{raw.Cause}
+		}
+		cases = append(cases, retrieval.Case{ID: raw.ID, Query: raw.Query, At: at, Causes: causes})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, failErr(err, "", "reading cases: %v", err)
+	}
+	sortCases(cases)
+	return cases, nil
+}
+
+func sortCases(cs []retrieval.Case) {
+	for i := 1; i < len(cs); i++ {
+		for k := i; k > 0 && cs[k].At.Before(cs[k-1].At); k-- {
+			cs[k], cs[k-1] = cs[k-1], cs[k]
+		}
+	}
+}
