@@ -166,7 +166,7 @@ func containsPrefix(ids []string, ref string) bool {
 }
 
 // ParseWeights applies "name=value,…" overrides to w (for experiments):
-// lexical, symptom, vector, recency, k1, halflife (days), reverted, and
+// lexical, symptom, vector, dense, recency, k1, halflife (days), reverted, and
 // f.<field> / b.<field> for title, body, paths, diff, symptoms.
 func ParseWeights(w Weights, spec string) (Weights, error) {
 	for _, kv := range strings.Split(spec, ",") {
@@ -186,6 +186,8 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 			w.Symptom = f
 		case "vector":
 			w.Vector = f
+		case "dense":
+			w.Dense = f
 		case "recency":
 			w.Recency = f
 		case "k1":

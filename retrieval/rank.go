@@ -45,7 +45,12 @@ type Weights struct {
 	// kind of change causes these failures), so its match is stronger
 	// evidence than the same words appearing in code.
 	Symptom float64
-	Vector  float64 // weight of the normalised vector similarity
+	// Vector weighs the built-in vectors' similarity; Dense weighs an Ollama
+	// embedder's instead, when its vectors rank. The built-in vectors are
+	// hashed words, close to what lexical ranking already counts, so they
+	// get little weight; a real embedding model brings meaning, and more.
+	Vector  float64
+	Dense   float64
 	Recency float64 // weight of the recency prior
 	// HalfLife is the age at which the recency prior halves.
 	HalfLife time.Duration
@@ -57,14 +62,15 @@ type Weights struct {
 var DefaultWeights = Weights{
 	Field: [numFields]float64{fieldTitle: 3, fieldBody: 1, fieldPaths: 1.5, fieldDiff: 0.6, fieldContext: 0.3,
 		fieldFuncs: 1, fieldSymptoms: 2},
-	B: [numFields]float64{fieldTitle: 0.5, fieldBody: 0.75, fieldPaths: 0.5, fieldDiff: 0.75, fieldContext: 0.75,
+	B: [numFields]float64{fieldTitle: 0.5, fieldBody: 0.5, fieldPaths: 0.5, fieldDiff: 0.5, fieldContext: 0.75,
 		fieldFuncs: 0.5, fieldSymptoms: 0.5},
-	K1:       1.2,
+	K1:       2,
 	Lexical:  0.6,
 	Symptom:  0.5,
-	Vector:   0.15,
-	Recency:  0.1,
-	HalfLife: 30 * 24 * time.Hour,
+	Vector:   0.05,
+	Dense:    0.2,
+	Recency:  0.15,
+	HalfLife: 365 * 24 * time.Hour,
 	Reverted: 0.5,
 }
 
@@ -205,6 +211,10 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		if maxVec > 0 {
 			s.Vector = vec[i] / maxVec
 		}
+		vw := w.Vector
+		if res.Vectors != builtinName {
+			vw = w.Dense
+		}
 		if halfLife > 0 {
 			s.Recency = math.Exp2(-float64(at-d.Time) / halfLife)
 		}
@@ -217,7 +227,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			}
 			s.Symptom = covered / idfSum
 		}
-		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + w.Vector*s.Vector + w.Recency*s.Recency
+		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency
 		if r, ok := reverted[d.Ref]; ok && d.Ref != "" {
 			s.RevertedBy = r
 			s.Score *= w.Reverted
@@ -278,6 +288,8 @@ func queryTerms(text string) (terms, words []string) {
 	flush(len(text))
 	return terms, words
 }
+
+var builtinName = embed.NewBuiltin().Name()
 
 // vectorScores returns each candidate's cosine similarity to the query (zero
 // for others), searched with chromem-go in memory.
