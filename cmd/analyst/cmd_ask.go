@@ -43,10 +43,10 @@ Examples:
   analyst ask --at 2026-12-04T02:00:00Z --since 3d "checkout p99 doubled"
   pbpaste | analyst ask - --json --top 5`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "at", Usage: "when the incident started, RFC 3339 (default now)"},
+			&cli.StringFlag{Name: "at", Usage: "when the incident started, `TIME` in RFC 3339 (default now)"},
 			&cli.StringFlag{Name: "since", Usage: "only changes within `DUR` before --at (e.g. 2h, 3d; default all history)"},
 			&cli.StringFlag{Name: "repo", Usage: "only changes of this repository `NAME`"},
-			&cli.IntFlag{Name: "top", Usage: "how many suspects to list", Value: 10},
+			&cli.IntFlag{Name: "top", Usage: "list `N` suspects", Value: 10},
 			&cli.BoolFlag{Name: "no-llm", Usage: "no model call: retrieval only"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (see the README for its shape)"},
 			&cli.BoolFlag{Name: "no-auto-index", Usage: "do not bring the current repository's history in first"},

@@ -38,7 +38,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "a repository `PATH` (indexed first if new) or a known repository name"},
 			&cli.StringFlag{Name: "cases", Usage: "read cases from this JSON Lines `FILE`"},
-			&cli.IntFlag{Name: "top", Usage: "how deep to look for the cause", Value: 50},
+			&cli.IntFlag{Name: "top", Usage: "look for the cause in the top `N`", Value: 50},
 			&cli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
 		},
 		Action: func(c *cli.Context) error {

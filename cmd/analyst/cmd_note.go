@@ -41,11 +41,11 @@ Examples:
   analyst note --kind deploy --repo shop-api --at 2026-12-03T18:00:00Z "v1.14 to production"
   git log -1 --format=%B | analyst note -`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "at", Usage: "when it happened, RFC 3339 (default now)", Value: ""},
-			&cli.StringFlag{Name: "kind", Usage: "a free label: note, decision, deploy, ops, config…", Value: journal.KindNote},
-			&cli.StringSliceFlag{Name: "tag", Usage: "a tag (repeatable)"},
+			&cli.StringFlag{Name: "at", Usage: "when it happened, `TIME` in RFC 3339 (default now)"},
+			&cli.StringFlag{Name: "kind", Usage: "what kind of change, a free `KIND` label: note, decision, deploy, ops…", Value: journal.KindNote},
+			&cli.StringSliceFlag{Name: "tag", Usage: "a `TAG` (repeatable)"},
 			&cli.StringFlag{Name: "repo", Usage: "the repository or service `NAME` it concerns"},
-			&cli.StringFlag{Name: "ref", Usage: "a commit sha or version it concerns"},
+			&cli.StringFlag{Name: "ref", Usage: "the commit or version `REF` it concerns"},
 		},
 		Action: func(c *cli.Context) error {
 			at, err := parseTime("at", c.String("at"), time.Now())
