@@ -518,3 +518,50 @@ func validUTF8(s string) string {
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
+
+// LastBefore returns the newest commit reachable from HEAD whose committer
+// time is before t, or "" if there is none: the state of the code when
+// something broke at t.
+func (g *Git) LastBefore(ctx context.Context, t time.Time) (string, error) {
+	head, err := g.Head(ctx)
+	if err != nil || head == "" {
+		return "", err
+	}
+	out, err := gitOutput(ctx, g.Dir, "rev-list", "-1", "--before="+strconv.FormatInt(t.Unix()-1, 10), "HEAD")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// Files lists the paths in the tree of rev.
+func (g *Git) Files(ctx context.Context, rev string) ([]string, error) {
+	out, err := gitOutput(ctx, g.Dir, "ls-tree", "-r", "--name-only", rev)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(strings.TrimSpace(out), "\n"), nil
+}
+
+// BlameLine returns the commit that last changed line n of path as of rev.
+func (g *Git) BlameLine(ctx context.Context, rev, path string, n int) (string, error) {
+	l := strconv.Itoa(n)
+	out, err := gitOutput(ctx, g.Dir, "blame", "--porcelain", "-L", l+","+l, rev, "--", path)
+	if err != nil {
+		return "", err
+	}
+	sha, _, _ := strings.Cut(out, " ")
+	if len(sha) != 40 {
+		return "", fmt.Errorf("git blame: unexpected output")
+	}
+	return sha, nil
+}
+
+// FileLog returns up to n commits, newest first, that changed path as of rev.
+func (g *Git) FileLog(ctx context.Context, rev, path string, n int) ([]string, error) {
+	out, err := gitOutput(ctx, g.Dir, "log", "--no-merges", "--format=%H", "-n", strconv.Itoa(n), rev, "--", path)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}

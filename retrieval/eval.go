@@ -194,6 +194,8 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 			w.K1 = f
 		case "halflife":
 			w.HalfLife = time.Duration(f * 24 * float64(time.Hour))
+		case "trace":
+			w.Trace = f
 		case "reverted":
 			w.Reverted = f
 		default:

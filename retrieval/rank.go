@@ -31,6 +31,9 @@ type Query struct {
 	// DenseQuery is the query embedded by the embedder that made ix.Dense; nil
 	// to rank with the built-in vectors.
 	DenseQuery []float32
+	// Evidence is located evidence by entry id: changes that last touched
+	// the lines or files a stack trace in the incident names.
+	Evidence map[string]Evidence
 }
 
 // Weights tune how the parts of a score combine. The zero value is not
@@ -52,6 +55,9 @@ type Weights struct {
 	Vector  float64
 	Dense   float64
 	Recency float64 // weight of the recency prior
+	// Trace weighs located evidence: the change that last touched a line of
+	// a pasted stack trace is a prime suspect.
+	Trace float64
 	// HalfLife is the age at which the recency prior halves.
 	HalfLife time.Duration
 	// Reverted multiplies the score of a change reverted before the incident.
@@ -70,6 +76,7 @@ var DefaultWeights = Weights{
 	Vector:   0.05,
 	Dense:    0.2,
 	Recency:  0.15,
+	Trace:    0.6,
 	HalfLife: 365 * 24 * time.Hour,
 	Reverted: 0.5,
 }
@@ -82,6 +89,8 @@ type Suspect struct {
 	Symptom float64 // share of the incident's words that matched class symptoms, 0..1
 	Vector  float64 // normalised vector part, 0..1
 	Recency float64 // recency prior, 0..1
+	// Trace is located evidence from the incident's stack trace, if any.
+	Trace Evidence
 	// Matched lists the incident's words found in the change, strongest first.
 	Matched []string
 	// RevertedBy is the revert commit that undid this change before the
@@ -227,7 +236,8 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			}
 			s.Symptom = covered / idfSum
 		}
-		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency
+		s.Trace = q.Evidence[d.ID]
+		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency + w.Trace*s.Trace.Score
 		if r, ok := reverted[d.Ref]; ok && d.Ref != "" {
 			s.RevertedBy = r
 			s.Score *= w.Reverted

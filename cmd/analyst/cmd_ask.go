@@ -135,7 +135,8 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	if err != nil {
 		return failErr(err, "", "%v", err)
 	}
-	q := retrieval.Query{Text: o.text, At: o.at, Since: o.since, Repo: o.repo, Top: o.top, Unreachable: unreachable}
+	q := retrieval.Query{Text: o.text, At: o.at, Since: o.since, Repo: o.repo, Top: o.top, Unreachable: unreachable,
+		Evidence: traceEvidence(ctx, env, j, o.text, o.at, o.repo)}
 	if dense != nil && ix.Dense != nil {
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		v, err := dense.Embed(qctx, []string{o.text}, embed.Query)
@@ -196,6 +197,9 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 // incident.
 func reasons(s retrieval.Suspect) []string {
 	out := []string{}
+	if s.Trace.Reason != "" {
+		out = append(out, s.Trace.Reason)
+	}
 	for _, h := range s.Hits {
 		out = append(out, h.Reason)
 		if h.Evidence != "" {
