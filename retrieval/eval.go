@@ -117,6 +117,7 @@ func (ix *Index) Evaluate(ctx context.Context, cases []Case, w Weights, top int,
 		if err != nil {
 			return Metrics{}, nil, err
 		}
+
 		for r, s := range res.Suspects {
 			if containsPrefix(c.Causes, s.Ref) || containsPrefix(c.Causes, s.ID) {
 				ranks[i] = r + 1

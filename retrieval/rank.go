@@ -91,6 +91,11 @@ type Suspect struct {
 	Recency float64 // recency prior, 0..1
 	// Trace is located evidence from the incident's stack trace, if any.
 	Trace Evidence
+	// Coverage is the share of the incident's information (its words,
+	// weighted by rarity) that the change matches anywhere, 0..1. Unlike
+	// Lexical it is not relative to the other candidates, so it says
+	// whether anything matches well at all.
+	Coverage float64
 	// Matched lists the incident's words found in the change, strongest first.
 	Matched []string
 	// RevertedBy is the revert commit that undid this change before the
@@ -226,6 +231,15 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		}
 		if halfLife > 0 {
 			s.Recency = math.Exp2(-float64(at-d.Time) / halfLife)
+		}
+		if matched[i] != 0 && idfSum > 0 {
+			var covered float64
+			for qi := range min(len(qterms), 64) {
+				if matched[i]&(1<<qi) != 0 {
+					covered += idfs[qi]
+				}
+			}
+			s.Coverage = covered / idfSum
 		}
 		if symMatched[i] != 0 && idfSum > 0 {
 			var covered float64

@@ -155,7 +155,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		Suspects: []suspectJSON{}, Warnings: warnings}
 	for i, s := range res.Suspects {
 		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
-			"symptom", s.Symptom, "vector", s.Vector, "recency", s.Recency, "title", oneLine(s.Title, 50))
+			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "title", oneLine(s.Title, 50))
 		out.Suspects = append(out.Suspects, suspectJSON{
 			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
 			Title: s.Title, Score: round3(s.Score), Reasons: reasons(s), Why: "",
