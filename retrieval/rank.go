@@ -66,7 +66,7 @@ type Weights struct {
 
 // DefaultWeights are the weights analyst ranks with.
 var DefaultWeights = Weights{
-	Field: [numFields]float64{fieldTitle: 3, fieldBody: 1, fieldPaths: 1.5, fieldDiff: 0.6, fieldContext: 0.3,
+	Field: [numFields]float64{fieldTitle: 3, fieldBody: 1, fieldPaths: 2.5, fieldDiff: 0.6, fieldContext: 0.15,
 		fieldFuncs: 1, fieldSymptoms: 2},
 	B: [numFields]float64{fieldTitle: 0.5, fieldBody: 0.5, fieldPaths: 0.5, fieldDiff: 0.5, fieldContext: 0.75,
 		fieldFuncs: 0.5, fieldSymptoms: 0.5},
