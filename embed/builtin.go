@@ -23,26 +23,31 @@ func NewBuiltin() Builtin { return Builtin{} }
 
 // Name includes the tokenizer's version: a change in terms is a change in
 // vectors.
-func (Builtin) Name() string { return "builtin-hash-v1.t" + strconv.Itoa(token.Version) }
+func (Builtin) Name() string { return "builtin-hash-v2.t" + strconv.Itoa(token.Version) }
 
 // Embed never fails and never blocks.
 func (b Builtin) Embed(_ context.Context, texts []string, _ Purpose) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	sp := token.NewSplitter()
-	counts := map[string]int{}
+	var terms []string
 	for i, t := range texts {
-		clear(counts)
-		prev := ""
-		sp.Each(t, func(term string) {
-			counts[term]++
-			if prev != "" {
-				counts[prev+" "+term]++
-			}
-			prev = term
-		})
-		out[i] = b.vector(counts)
+		terms = sp.Append(terms[:0], t)
+		out[i] = b.VectorOf(terms)
 	}
 	return out, nil
+}
+
+// VectorOf embeds a text already split into terms (see package embed/token),
+// so an indexer that tokenized a change once need not do it again.
+func (b Builtin) VectorOf(terms []string) []float32 {
+	counts := make(map[string]int, len(terms))
+	for i, t := range terms {
+		counts[t]++
+		if i > 0 {
+			counts[terms[i-1]+" "+t]++
+		}
+	}
+	return b.vector(counts)
 }
 
 func (Builtin) vector(counts map[string]int) []float32 {

@@ -16,8 +16,10 @@ package retrieval
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/analyst-dev/analyst/embed"
@@ -74,8 +76,8 @@ type DenseSet struct {
 	Hash map[string]uint64    // content hash each vector was made from
 }
 
-// builtinMaxDiff is how much diff text the built-in embedder reads.
-const builtinMaxDiff = 16 << 10
+// denseMaxDiff is how much diff text an Ollama embedder is sent.
+const denseMaxDiff = 16 << 10
 
 // NewIndex returns an empty index that matches changes against cat.
 func NewIndex(cat *catalog.Catalog) *Index {
@@ -106,68 +108,118 @@ func (ix *Index) Add(ctx context.Context, entries []journal.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	sp := token.NewSplitter()
-	texts := make([]string, 0, len(entries))
-	newDocs := make([]int, 0, len(entries))
-	counts := make(map[string]*[numFields]uint32, 256)
+	// Decide what to index, in order; then tokenize, match and embed in
+	// parallel; then add to the postings in order, so doc numbers and files
+	// come out the same on every run.
+	var todo []*journal.Entry
+	seen := map[string]bool{}
 	for k := range entries {
 		e := &entries[k]
 		if e.Seq > ix.Watermark {
 			ix.Watermark = e.Seq
 		}
-		h := contentHash(e)
-		if ix.Has(e.ID, h) {
+		if ix.Has(e.ID, contentHash(e)) || seen[e.ID] {
 			continue
 		}
+		seen[e.ID] = true
 		if _, ok := ix.byID[e.ID]; ok {
 			ix.remove(e.ID)
 		}
-		fields, hits := docFields(e, ix.cat)
-		d := Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
-			Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Hits: hits, Hash: h}
-		clear(counts)
-		for f := range numFields {
-			sp.Each(fields[f], func(t string) {
-				c := counts[t]
-				if c == nil {
-					c = new([numFields]uint32)
-					counts[t] = c
+		todo = append(todo, e)
+	}
+	prepared := make([]preparedDoc, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(todo)/16))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sp := token.NewSplitter()
+			for k := w; k < len(todo); k += workers {
+				if ctx.Err() != nil {
+					return
 				}
-				c[f]++
-				d.Len[f]++
-			})
-		}
-		doc := uint32(len(ix.Docs))
-		for t, c := range counts {
-			var p posting
-			p.doc = doc
-			for f := range numFields {
-				p.tf[f] = uint8(min(c[f], 255))
+				prepared[k] = ix.prepare(sp, todo[k])
 			}
-			id, ok := ix.terms[t]
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for k := range prepared {
+		pd := &prepared[k]
+		doc := uint32(len(ix.Docs))
+		for _, tc := range pd.terms {
+			id, ok := ix.terms[tc.term]
 			if !ok {
 				id = int32(len(ix.postings))
-				ix.terms[strings.Clone(t)] = id
+				ix.terms[tc.term] = id
 				ix.postings = append(ix.postings, nil)
 			}
-			ix.postings[id] = append(ix.postings[id], p)
+			ix.postings[id] = append(ix.postings[id], posting{doc: doc, tf: tc.tf})
 		}
-		ix.byID[d.ID] = len(ix.Docs)
-		ix.Docs = append(ix.Docs, d)
-		newDocs = append(newDocs, len(ix.Docs)-1)
-		texts = append(texts, embedText(&fields, builtinMaxDiff))
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	vecs, _ := embed.NewBuiltin().Embed(ctx, texts, embed.Document)
-	for len(ix.Builtin) < len(ix.Docs) {
-		ix.Builtin = append(ix.Builtin, nil)
-	}
-	for k, i := range newDocs {
-		ix.Builtin[i] = vecs[k]
+		ix.byID[pd.doc.ID] = len(ix.Docs)
+		ix.Docs = append(ix.Docs, pd.doc)
+		ix.Builtin = append(ix.Builtin, pd.vec)
 	}
 	return nil
+}
+
+// preparedDoc is one entry tokenized, matched and embedded, ready to add.
+type preparedDoc struct {
+	doc   Doc
+	terms []termCount
+	vec   []float32
+}
+
+type termCount struct {
+	term string
+	tf   [numFields]uint8
+}
+
+// embedFields are the fields the built-in embedder reads, in order; the diff
+// is cut to builtinMaxTerms terms so it cannot drown the message.
+var embedFields = [...]int{fieldTitle, fieldBody, fieldSymptoms, fieldPaths, fieldFuncs, fieldDiff}
+
+const builtinMaxTerms = 2500
+
+func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
+	fields, hits := docFields(e, ix.cat)
+	pd := preparedDoc{doc: Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
+		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Hits: hits, Hash: contentHash(e)}}
+	counts := make(map[string]*[numFields]uint32, 256)
+	var perField [numFields][]string
+	for f := range numFields {
+		sp.Each(fields[f], func(t string) {
+			c := counts[t]
+			if c == nil {
+				c = new([numFields]uint32)
+				counts[t] = c
+			}
+			c[f]++
+			pd.doc.Len[f]++
+			if f != fieldContext && (f != fieldDiff || len(perField[f]) < builtinMaxTerms) {
+				perField[f] = append(perField[f], t)
+			}
+		})
+	}
+	pd.terms = make([]termCount, 0, len(counts))
+	for t, c := range counts {
+		tc := termCount{term: strings.Clone(t)}
+		for f := range numFields {
+			tc.tf[f] = uint8(min(c[f], 255))
+		}
+		pd.terms = append(pd.terms, tc)
+	}
+	// Map order is random: sort so postings are laid out the same each run.
+	sort.Slice(pd.terms, func(a, b int) bool { return pd.terms[a].term < pd.terms[b].term })
+	var seq []string
+	for _, f := range embedFields {
+		seq = append(seq, perField[f]...)
+	}
+	pd.vec = embed.NewBuiltin().VectorOf(seq)
+	return pd
 }
 
 // remove drops a doc, keeping doc numbers dense. It is rare (an entry whose
@@ -220,7 +272,7 @@ func (ix *Index) Doc(id string) (Doc, bool) {
 // TextForEmbedding returns what an embedder sees of an entry.
 func (ix *Index) TextForEmbedding(e *journal.Entry) string {
 	fields, _ := docFields(e, ix.cat)
-	return embedText(&fields, builtinMaxDiff)
+	return embedText(&fields, denseMaxDiff)
 }
 
 func truncate(s string, n int) string {
