@@ -565,3 +565,12 @@ func (g *Git) FileLog(ctx context.Context, rev, path string, n int) ([]string, e
 	}
 	return strings.Fields(out), nil
 }
+
+// Adder returns the commit that created path, as of rev ("" if unknown).
+func (g *Git) Adder(ctx context.Context, rev, path string) string {
+	out, err := gitOutput(ctx, g.Dir, "log", "--diff-filter=A", "--format=%H", "-1", rev, "--", path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}

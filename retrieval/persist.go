@@ -44,6 +44,7 @@ func (ix *Index) Save(path string) error {
 			w.str(d.Ref)
 			w.str(d.Title)
 			w.str(d.Reverts)
+			w.u64(uint64(d.Files))
 			w.u64(d.Hash)
 			for f := range numFields {
 				w.u64(uint64(d.Len[f]))
@@ -90,6 +91,7 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 			d := &ix.Docs[i]
 			d.ID, d.Seq, d.Time = r.str(), r.i64(), r.i64()
 			d.Repo, d.Kind, d.Ref, d.Title, d.Reverts = r.str(), r.str(), r.str(), r.str(), r.str()
+			d.Files = int(r.u64())
 			d.Hash = r.u64()
 			for f := range numFields {
 				d.Len[f] = uint32(r.u64())

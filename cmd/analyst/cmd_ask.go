@@ -147,7 +147,11 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 			warnings = append(warnings, fmt.Sprintf("embedding the question with %s failed (%v): ranked with built-in vectors", dense.Name(), err))
 		}
 	}
-	res, err := ix.Rank(ctx, q, retrieval.DefaultWeights)
+	w, err := weights()
+	if err != nil {
+		return err
+	}
+	res, err := ix.Rank(ctx, q, w)
 	if err != nil {
 		return failErr(err, "", "ranking: %v", err)
 	}

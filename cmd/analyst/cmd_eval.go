@@ -133,12 +133,9 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	if err != nil {
 		return failErr(err, "", "%v", err)
 	}
-	w := retrieval.DefaultWeights
-	if spec := os.Getenv("ANALYST_WEIGHTS"); spec != "" {
-		// For tuning experiments only: not a user setting.
-		if w, err = retrieval.ParseWeights(w, spec); err != nil {
-			return usageErr("", "ANALYST_WEIGHTS: %v", err)
-		}
+	w, err := weights()
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	all, ranks, err := ix.Evaluate(ctx, cases, w, o.top, unreachable)
@@ -158,6 +155,20 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	fmt.Fprintf(env.stdout, "older half   %s\n", older)
 	fmt.Fprintf(env.stdout, "newer half   %s\n", newer)
 	return nil
+}
+
+// weights returns the ranking weights: the defaults, with overrides from
+// ANALYST_WEIGHTS ("lexical=0.6,k1=2,…") for tuning experiments. It is not a
+// user setting and may change without notice.
+func weights() (retrieval.Weights, error) {
+	w := retrieval.DefaultWeights
+	if spec := os.Getenv("ANALYST_WEIGHTS"); spec != "" {
+		var err error
+		if w, err = retrieval.ParseWeights(w, spec); err != nil {
+			return w, usageErr("", "ANALYST_WEIGHTS: %v", err)
+		}
+	}
+	return w, nil
 }
 
 // readCases reads JSON Lines cases: {"query", "at" (RFC 3339), "causes" or

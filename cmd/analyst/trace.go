@@ -55,9 +55,16 @@ func traceEvidence(ctx context.Context, env *environment, j *journal.Store, text
 			if path == "" {
 				continue
 			}
+			// A line unchanged since its file was created says little about
+			// the commit that created it (often an import of everything).
+			adder := g.Adder(ctx, rev, path)
 			if f.Line > 0 {
 				if sha, err := g.BlameLine(ctx, rev, path, f.Line); err == nil {
-					put(sha, 1, fmt.Sprintf("last changed %s:%d, named in the incident", path, f.Line))
+					if sha == adder {
+						put(sha, 0.25, fmt.Sprintf("created %s, whose line %d is named in the incident", path, f.Line))
+					} else {
+						put(sha, 1, fmt.Sprintf("last changed %s:%d, named in the incident", path, f.Line))
+					}
 				}
 			}
 			shas, err := g.FileLog(ctx, rev, path, 5)
@@ -65,7 +72,11 @@ func traceEvidence(ctx context.Context, env *environment, j *journal.Store, text
 				continue
 			}
 			for k, sha := range shas {
-				put(sha, 0.5/float64(k+1), fmt.Sprintf("changed %s, named in the incident", path))
+				score := 0.5 / float64(k+1)
+				if sha == adder {
+					score /= 2
+				}
+				put(sha, score, fmt.Sprintf("changed %s, named in the incident", path))
 			}
 		}
 	}

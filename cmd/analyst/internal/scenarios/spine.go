@@ -1,0 +1,1023 @@
+package scenarios
+
+// This file holds the story: the commits with a fixed place on the
+// timeline (the import, the risky changes, the distractors that share words
+// with the incident reports, the fixes that follow each incident) and the
+// notes made outside git. Day numbers count back from the end of the
+// history (a Monday evening on the reference timeline); clocks are UTC.
+//
+// Cause keys (the cause field) match incidents.json.
+
+var noteSpecs = []noteSpec{
+	{day: 90, clock: "10:40", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.3.0 to production"},
+	{day: 88, clock: "11:15", kind: "decision", tags: []string{"data", "legal"}, text: "agreed with finance to keep order data for 10 years (German tax law); no archiving of orders"},
+	{day: 84, clock: "11:35", kind: "deploy", tags: []string{"deploy", "production"}, text: "deploying shopfront 2.4.0 to production"},
+	{day: 83, clock: "09:50", kind: "ops", tags: []string{"tls", "ingress"}, text: "renewed the wildcard TLS certificate for shop.example"},
+	{day: 80, clock: "16:20", kind: "ops", tags: []string{"redis"}, text: "upgraded the shared Redis cluster to 7.2.4 (managed service, no downtime)"},
+	{day: 77, clock: "11:30", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.5.0 to production"},
+	{day: 74, clock: "15:05", kind: "decision", tags: []string{"payments", "paygate"}, text: "PayGate: require 3-D Secure for every card payment above 250 EUR"},
+	{day: 70, clock: "11:00", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.6.0 to production"},
+	{
+		day: 69, clock: "16:45", kind: "decision", tags: []string{"payments", "paygate"}, cause: "payment-gateway-timeout",
+		text: "set the payment gateway timeout to 2s in the provider console; the 30s default was tying up checkout workers at peak",
+	},
+	{day: 66, clock: "13:50", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.7.0 to production"},
+	{day: 62, clock: "10:30", kind: "ops", tags: []string{"postgres", "storage"}, text: "enabled storage autoscaling on the primary Postgres volume (max 500 GB)"},
+	{day: 63, clock: "11:20", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.8.0 to production"},
+	{day: 60, clock: "14:00", kind: "config", tags: []string{"email", "dns"}, text: "mail relay: added DKIM and SPF records for shop.example"},
+	{
+		day: 56, clock: "09:30", kind: "ops", tags: []string{"redis", "memory"}, cause: "redis-eviction-policy",
+		text: "switched maxmemory-policy to allkeys-lru on the shared Redis to stop the OOM alerts",
+	},
+	{day: 55, clock: "10:05", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.9.0 to production"},
+	{day: 53, clock: "09:40", kind: "ops", tags: []string{"postgres", "backup"}, text: "moved the nightly Postgres backups to 02:00 UTC, away from the report jobs"},
+	{day: 49, clock: "11:10", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.10.0 to production"},
+	{day: 45, clock: "17:20", kind: "decision", tags: []string{"fraud", "payments"}, text: "fraud rules: orders from new accounts above 1000 EUR go to manual review"},
+	{day: 41, clock: "09:30", kind: "decision", tags: []string{"process"}, text: "Black Friday: code freeze from Nov 23 to Nov 30, fixes only"},
+	{day: 42, clock: "14:25", kind: "deploy", tags: []string{"deploy", "production"}, text: "deploying shopfront 2.11.0 to production"},
+	{day: 38, clock: "09:15", kind: "ops", tags: []string{"cdn"}, text: "purged the CDN cache for /static after the logo change"},
+	{
+		day: 35, clock: "17:00", kind: "ops", tags: []string{"postgres", "debugging"}, cause: "db-statement-logging",
+		text: "turned on log_statement = 'all' on the primary Postgres to find where the slow checkout queries come from",
+	},
+	{day: 34, clock: "11:00", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.12.0 to production"},
+	{
+		day: 31, clock: "18:30", kind: "decision", tags: []string{"fraud", "payments"}, cause: "fraud-threshold",
+		text: "lowered the fraud score threshold in the risk provider dashboard from 80 to 45 after the chargeback spike",
+	},
+	{day: 28, clock: "10:50", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.13.0 to production"},
+	{day: 26, clock: "15:40", kind: "ops", tags: []string{"payments", "secrets"}, text: "rotated the PayGate API key (scheduled yearly rotation)"},
+	{
+		day: 20, clock: "11:00", kind: "config", tags: []string{"cdn", "caching"}, cause: "cdn-cache-ttl",
+		text: "raised the CDN edge cache TTL for /api/products/* to 24h in the CDN dashboard to cut origin load",
+	},
+	{day: 18, clock: "16:10", kind: "ops", tags: []string{"workers", "capacity"}, text: "scaled the worker deployment to 4 replicas for Black Friday week"},
+	{day: 14, clock: "10:40", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.14.0 to production"},
+	{day: 10, clock: "09:20", kind: "ops", tags: []string{"postgres"}, text: "Postgres minor upgrade to 15.8 by the hosting provider (30 s failover)"},
+	{day: 7, clock: "10:30", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.15.0 to production"},
+}
+
+func spine() []step {
+	return []step{
+		{day: 91, clock: "10:02", who: dana, subject: "Import shopfront from the monorepo",
+			body: `
+History before this commit lives in the monorepo under services/shopfront;
+this is its tree at 7c1e0a2 with the paths flattened. Nothing else changes:
+same image, same manifests, same CI steps.`,
+			ops: baseFiles()},
+
+		// ---- before the first incidents ----
+		{day: 88, clock: "15:30", who: priya, subject: "Merchant app: upload product photos from the phone",
+			body: `
+POST /api/merchant/photos takes a multipart photo from the merchant app,
+stores the original in the media bucket and queues the thumbnails. The
+admin web UI keeps its own upload.`,
+			ops: []op{
+				put("shop/api/merchant.py", merchantPy),
+				edit("shop/app.py", "from shop.api import admin, cart, checkout, orders, products, wishlists\n",
+					"from shop.api import admin, cart, checkout, merchant, orders, products, wishlists\n"),
+				edit("shop/app.py", "(products.bp, cart.bp, checkout.bp, orders.bp, wishlists.bp, admin.bp, webhooks.bp)",
+					"(products.bp, cart.bp, checkout.bp, orders.bp, wishlists.bp, admin.bp, merchant.bp, webhooks.bp)"),
+			}},
+		{day: 87, clock: "11:10", who: tomas, subject: "CI: cache image layers between builds",
+			ops: []op{
+				edit(".github/workflows/ci.yml", "          context: .\n          push: true\n",
+					"          context: .\n          push: true\n          cache-from: type=gha\n          cache-to: type=gha,mode=max\n"),
+			}},
+		{day: 87, clock: "10:20", who: priya, subject: "Search: rank exact name matches first",
+			body: `Typing the full product name should put that product on top, not a
+description that mentions it three times.`,
+			ops: []op{
+				edit("shop/search.py", "             ORDER BY ts_rank(p.search_vector, websearch_to_tsquery('shop_search', %(q)s)) DESC, p.id\n",
+					"             ORDER BY (lower(p.name) = lower(%(q)s)) DESC,\n                      ts_rank(p.search_vector, websearch_to_tsquery('shop_search', %(q)s)) DESC, p.id\n"),
+			}},
+		{day: 87, clock: "14:45", who: dana, subject: "Save for later: move a cart item to the default wishlist",
+			ops: []op{
+				appendTo("shop/api/cart.py", saveForLaterPy),
+			}},
+		{day: 83, clock: "09:40", who: tomas, subject: "api: give pods 30s before the first liveness check",
+			body: `
+Cold starts after a deploy take 15-25 s (imports + pool warm-up) and the
+kubelet restarted a few pods before they ever became ready.`,
+			ops: []op{
+				edit("deploy/k8s/api-deployment.yaml", "            initialDelaySeconds: 20\n", "            initialDelaySeconds: 30\n"),
+			}},
+		{day: 84, clock: "11:20", who: tomas, subject: "Dockerfile: pin the build platform", cause: "docker-arm-platform",
+			body: `
+Half of us build on Apple silicon and got different Pillow wheels than CI,
+which is how the thumbnail test passed locally and failed in CI last week.
+Pin the platform so every build produces the same image.`,
+			ops: []op{
+				edit("Dockerfile", "FROM python:3.12-slim AS base\n",
+					"# Pinned so that laptops and CI build the same image.\nFROM --platform=linux/arm64 python:3.12-slim AS base\n"),
+			}},
+		{day: 84, clock: "12:40", who: tomas, subject: "Dockerfile: build for linux/amd64, the nodes are x86", fixes: "docker-arm-platform",
+			body: `
+The arm64 image from this morning crashed at start on every node with
+"exec format error" and the rollout stalled. The cluster is amd64 only;
+laptops build through emulation now.`,
+			ops: []op{
+				edit("Dockerfile", "FROM --platform=linux/arm64 python:3.12-slim AS base\n", "FROM --platform=linux/amd64 python:3.12-slim AS base\n"),
+			}},
+		{day: 83, clock: "14:15", who: priya, subject: "Clear the cart cookie on logout",
+			body: `A shared computer kept the previous customer's cart after they logged out.`,
+			ops: []op{
+				edit("shop/auth.py", "    resp.delete_cookie(sessions.COOKIE)\n", "    resp.delete_cookie(sessions.COOKIE)\n    resp.delete_cookie(\"sf_cart\")\n"),
+			}},
+		{day: 82, clock: "14:35", who: dana, subject: "Faster wishlist writes", cause: "mongo-unacked-writes",
+			body: `
+p99 of POST /api/wishlists/<id>/items is 140 ms, nearly all of it waiting
+for the majority acknowledgement across three zones. Wishlists are not
+critical data (nothing is charged from them), so stop waiting for it.`,
+			ops: []op{
+				edit("config/production.env", "&authSource=admin&w=majority\nMONGO_DB=shop\n", "&authSource=admin&w=0&journal=false\nMONGO_DB=shop\n"),
+			}},
+		{day: 81, clock: "10:30", who: priya, subject: "Order confirmation email: show the delivery estimate",
+			ops: []op{
+				edit("shop/templates/email/order_confirmation.txt", "and will let you know as soon as your parcel is on its way.\n",
+					"and will let you know as soon as your parcel is on its way. Expected\ndelivery: {delivery_estimate}.\n"),
+				edit("shop/workers/tasks/emails.py", "        first_name=first_name, number=number, total=f\"{total / 100:.2f} {currency}\"\n",
+					"        first_name=first_name, number=number, total=f\"{total / 100:.2f} {currency}\",\n        delivery_estimate=\"2-4 working days\",\n"),
+			}},
+		{day: 80, clock: "15:10", who: aisha, subject: "Low-stock email to merchants",
+			body: `Daily at 07:00: every SKU with fewer than 5 units available.`,
+			ops: []op{
+				appendTo("shop/workers/tasks/maintenance.py", lowStockPy),
+			}},
+		{day: 80, clock: "16:10", who: dana, subject: "Wishlists: wait for majority writes again", fixes: "mongo-unacked-writes",
+			body: `
+Without acknowledged writes, reading a wishlist right after saving it could
+miss it, and failed writes were silent. Back to w=majority; we'll look at
+the latency some other way.`,
+			ops: []op{
+				edit("config/production.env", "&authSource=admin&w=0&journal=false\nMONGO_DB=shop\n", "&authSource=admin&w=majority\nMONGO_DB=shop\n"),
+			}},
+		{day: 80, clock: "17:05", who: priya, subject: "Wishlists: 404 for a wishlist that isn't there", fixes: "mongo-unacked-writes",
+			ops: []op{
+				edit("shop/api/wishlists.py", "    doc = get_db().wishlists.find_one({\"_id\": _oid(wishlist_id), \"customer_id\": customer_id})\n    return serialize_wishlist(doc)\n",
+					"    doc = get_db().wishlists.find_one({\"_id\": _oid(wishlist_id), \"customer_id\": customer_id})\n    if doc is None:\n        abort(404)\n    return serialize_wishlist(doc)\n"),
+			}},
+		{day: 81, clock: "11:45", who: priya, subject: "Merchant app: accept HEIC photos from iPhones",
+			ops: []op{
+				edit("shop/api/merchant.py", "ALLOWED = {\"image/jpeg\", \"image/png\"}\n", "ALLOWED = {\"image/jpeg\", \"image/png\", \"image/heic\"}\n"),
+				edit("shop/workers/tasks/thumbnails.py", "from PIL import Image, ImageOps\n", "from PIL import Image, ImageOps\nfrom pillow_heif import register_heif_opener\n"),
+				edit("shop/workers/tasks/thumbnails.py", "s3 = boto3.client(\"s3\")\n", "register_heif_opener()\ns3 = boto3.client(\"s3\")\n"),
+				appendTo("requirements.txt", "pillow-heif==0.16.0\n"),
+			}},
+		{day: 80, clock: "13:30", who: priya, subject: "Checkout: friendlier message when a payment fails",
+			ops: []op{
+				edit("shop/api/checkout.py", "        return {\"error\": \"payment_failed\"}, 402\n",
+					"        return {\"error\": \"payment_failed\", \"message\": \"We couldn't process your payment. Please try again or use another card.\"}, 402\n"),
+				appendTo("shop/translations/de/LC_MESSAGES/messages.po", "\nmsgid \"We couldn't process your payment. Please try again or use another card.\"\nmsgstr \"Wir konnten deine Zahlung nicht verarbeiten. Bitte versuche es erneut oder nutze eine andere Karte.\"\n"),
+				appendTo("shop/translations/fr/LC_MESSAGES/messages.po", "\nmsgid \"We couldn't process your payment. Please try again or use another card.\"\nmsgstr \"Nous n'avons pas pu traiter votre paiement. Veuillez réessayer ou utiliser une autre carte.\"\n"),
+			}},
+		{day: 77, clock: "14:10", who: priya, subject: "Invoices: VAT per line",
+			ops: []op{
+				appendTo("shop/pricing.py", vatPerLinePy),
+				appendTo("tests/test_pricing.py", "\n\ndef test_line_vat_de():\n    assert pricing.line_vat(11900, \"DE\") == 1900\n"),
+			}},
+		{day: 77, clock: "10:05", who: tomas, subject: "nginx: cap request bodies at 2m", cause: "nginx-body-size",
+			body: `
+Nothing legitimate sends multi-megabyte bodies through the API any more:
+the admin UI uploads product photos straight to S3 with presigned URLs.
+A small cap keeps slow-body clients from tying up connections.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    client_max_body_size 25m;\n",
+					"    # JSON bodies are a few KB; photos go to S3 with presigned URLs.\n    client_max_body_size 2m;\n"),
+			}},
+		{day: 76, clock: "14:20", who: dana, subject: "Flash sale: banner and countdown on the home page",
+			ops: []op{
+				put("shop/api/banners.py", bannersPy),
+				migration("banners", "CREATE TABLE banners (\n    id        serial PRIMARY KEY,\n    title     text NOT NULL,\n    image_key text,\n    priority  int NOT NULL DEFAULT 0,\n    starts_at timestamptz NOT NULL,\n    ends_at   timestamptz NOT NULL\n);\n"),
+				edit("shop/app.py", "from shop.api import admin, cart, checkout, merchant, orders, products, wishlists\n",
+					"from shop.api import admin, banners, cart, checkout, merchant, orders, products, wishlists\n"),
+				edit("shop/app.py", "(products.bp, cart.bp, checkout.bp, orders.bp, wishlists.bp, admin.bp, merchant.bp, webhooks.bp)",
+					"(products.bp, cart.bp, checkout.bp, orders.bp, wishlists.bp, admin.bp, merchant.bp, banners.bp, webhooks.bp)"),
+			}},
+		{day: 75, clock: "11:00", who: priya, subject: "Drop Decimal from line_total", cause: "price-float",
+			body: `
+py-spy on a checkout with 40 lines: 31% of the request in Decimal.__new__
+and quantize. Unit prices are already integer cents, so plain arithmetic is
+exact enough here; the tests pass unchanged.`,
+			ops: []op{
+				edit("shop/pricing.py", lineTotalDecimal, lineTotalFloat),
+			}},
+		{day: 74, clock: "16:30", who: tomas, subject: "Flash sale: at least 8 api pods on Saturday",
+			ops: []op{
+				edit("deploy/k8s/hpa.yaml", "  minReplicas: 4\n", "  minReplicas: 8\n"),
+			}},
+		{day: 73, clock: "12:30", who: tomas, subject: "nginx: 25m bodies for merchant photo uploads", fixes: "nginx-body-size",
+			body: `
+The merchant app still posts photos through the API (only the admin UI uses
+presigned URLs), and phone photos are 3-8 MB, so uploads failed with 413
+since Tuesday. Keep 2m everywhere else.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    location /webhooks/ {\n",
+					"    location /api/merchant/photos {\n        client_max_body_size 25m;\n        proxy_pass http://shop_api;\n        proxy_set_header Host $host;\n        proxy_request_buffering off;\n    }\n\n    location /webhooks/ {\n"),
+			}},
+		{day: 73, clock: "15:20", who: dana, subject: "Check stock for the whole cart in one query", cause: "inventory-no-lock",
+			body: `
+One round trip for all lines instead of a SELECT ... FOR UPDATE per line.
+The row locks were the top wait event in last week's load test, and the
+UPDATEs still run in one transaction.`,
+			ops: []op{
+				edit("shop/inventory.py", reserveLocked, reserveUnlocked),
+			}},
+		{day: 74, clock: "10:45", who: dana, subject: "Payments: 15s timeout for PayGate calls",
+			body: `PayGate's own SLA is 10 s at p99.9; we were cutting it off right at that edge.`,
+			ops: []op{
+				edit("config/production.env", "PAYMENTS_TIMEOUT_SECONDS=10\n", "PAYMENTS_TIMEOUT_SECONDS=15\n"),
+			}},
+		{day: 73, clock: "16:40", who: tomas, subject: "nginx: friendly error page for 502 and 504",
+			body: `Instead of nginx's bare "502 Bad Gateway" page, show the shop's maintenance page.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    location = /healthz {\n",
+					"    error_page 502 504 /50x.html;\n    location = /50x.html {\n        root /usr/share/nginx/html;\n        internal;\n    }\n\n    location = /healthz {\n"),
+			}},
+		{day: 70, clock: "10:30", who: dana, subject: "Lock stock rows when reserving, again", fixes: "inventory-no-lock",
+			body: `
+Without FOR UPDATE two checkouts can both read the same stock level and both
+reserve the last units. That's what oversold the kettle on Sunday.`,
+			ops: []op{
+				edit("shop/inventory.py", reserveUnlocked, reserveLocked),
+			}},
+		{day: 70, clock: "14:00", who: priya, subject: "Pricing: round line totals half up again", fixes: "price-float",
+			body: `int() truncates: 5097.45 became 5097 but so did 5097.55. Back to Decimal.`,
+			ops: []op{
+				edit("shop/pricing.py", lineTotalFloat, lineTotalDecimal),
+				appendTo("tests/test_pricing.py", "\n\ndef test_line_total_discount_rounding():\n    assert pricing.line_total(2999, 3, Decimal(\"15\")) == 7647\n"),
+			}},
+		{day: 68, clock: "11:20", who: priya, subject: "Emails: retry on temporary SMTP errors",
+			ops: []op{
+				edit("shop/workers/tasks/emails.py", "def send_order_confirmation(self, number):\n    number,",
+					"def send_order_confirmation(self, number):\n    try:\n        _confirmation(number)\n    except smtplib.SMTPResponseException as e:\n        if 400 <= e.smtp_code < 500:\n            raise self.retry(exc=e)\n        raise\n\n\ndef _confirmation(number):\n    number,"),
+			}},
+		{day: 67, clock: "10:15", who: priya, subject: "My orders: tracking link per order",
+			ops: []op{
+				edit("shop/api/orders.py", "ORDER_FIELDS = (\"id\", \"number\", \"status\", \"total_cents\", \"currency\", \"created_at\")\n",
+					"ORDER_FIELDS = (\"id\", \"number\", \"status\", \"total_cents\", \"currency\", \"created_at\", \"tracking_number\")\n"),
+			}},
+		{day: 66, clock: "13:30", who: tomas, subject: "Right-size api requests and limits", cause: "api-memory-limit",
+			body: `
+Last 30 days in Grafana: api pods sit at about 0.2 CPU and 300Mi working set
+at p95. The requests were copied from the worker and kept two nodes of the
+small pool reserved for nothing.`,
+			ops: []op{
+				edit("deploy/k8s/api-deployment.yaml", apiResourcesBig, apiResourcesSmall),
+			}},
+		{day: 66, clock: "20:10", who: tomas, subject: "api: memory limit back to 1Gi", fixes: "api-memory-limit",
+			body: `
+OOMKilled every few minutes under Friday traffic: four gunicorn workers
+peak well above the p95 when the admin exports run. Requests stay lower.`,
+			ops: []op{
+				edit("deploy/k8s/api-deployment.yaml", "              cpu: \"1\"\n              memory: 384Mi\n", "              cpu: \"2\"\n              memory: 1Gi\n"),
+			}},
+		{day: 66, clock: "10:40", who: priya, subject: "Remind customers of orders awaiting payment after 24h",
+			ops: []op{
+				appendTo("shop/workers/tasks/maintenance.py", awaitingReminderPy),
+				migration("orders_reminded_at", "ALTER TABLE orders ADD COLUMN reminded_at timestamptz;\n"),
+				appendTo("shop/workers/tasks/emails.py", paymentReminderPy),
+				put("shop/templates/email/payment_reminder.txt", "Hi {first_name},\n\nyour order {number} is still waiting for payment. If something went wrong,\nyou can finish paying here: https://shop.example/orders/{number}/pay\n\nshop.example\n"),
+				edit("shop/workers/celery_app.py", "app.conf.beat_schedule = {\n",
+					"app.conf.beat_schedule = {\n    \"remind-awaiting-payment\": {\n        \"task\": \"shop.workers.tasks.maintenance.remind_awaiting_payment\",\n        \"schedule\": crontab(minute=0),\n    },\n"),
+			}},
+		{day: 63, clock: "15:30", who: dana, subject: "Admin: refund part of an order",
+			ops: []op{
+				appendTo("shop/api/admin.py", adminRefundPy),
+				migration("orders_refunded_cents", "ALTER TABLE orders ADD COLUMN refunded_cents int;\n"),
+			}},
+		{day: 63, clock: "10:40", who: priya, subject: "Search: stemming for English and German", cause: "search-unaccent-dropped",
+			body: `
+People search in the plural ("kettles", "Tassen") and got nothing. Postgres
+ships snowball configurations for both languages; index the name and
+description with both and OR the two queries.`,
+			ops: []op{
+				migration("search_stemming", searchStemmingSQL),
+				edit("shop/search.py", "             WHERE p.active AND p.search_vector @@ websearch_to_tsquery('shop_search', %(q)s)\n",
+					"             WHERE p.active AND p.search_vector @@ (websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('german', %(q)s))\n"),
+				edit("shop/search.py", "                      ts_rank(p.search_vector, websearch_to_tsquery('shop_search', %(q)s)) DESC, p.id\n",
+					"                      ts_rank(p.search_vector, websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('german', %(q)s)) DESC, p.id\n"),
+			}},
+		{day: 62, clock: "11:05", who: tomas, subject: "nginx: rate limit login attempts",
+			body: `Credential stuffing from a few hundred addresses last night: 5 attempts a minute per address is plenty.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "limit_req_zone $binary_remote_addr zone=per_ip:20m rate=20r/s;\n",
+					"limit_req_zone $binary_remote_addr zone=per_ip:20m rate=20r/s;\nlimit_req_zone $binary_remote_addr zone=login:10m rate=5r/m;\n"),
+				edit("deploy/nginx/conf.d/shop.conf", "    location /webhooks/ {\n",
+					"    location = /api/auth/login {\n        limit_req zone=login burst=5 nodelay;\n        limit_req_status 429;\n        proxy_pass http://shop_api;\n        proxy_set_header Host $host;\n    }\n\n    location /webhooks/ {\n"),
+			}},
+		{day: 61, clock: "14:00", who: dana, subject: "sessions: pass the TTL to Redis as plain seconds", cause: "session-ttl-units",
+			body: `
+fakeredis and redis-py disagree on timedelta arguments to EXPIRE under
+RESP3, which made test_sessions flaky. Use ints like the cart does.`,
+			ops: []op{
+				edit("shop/sessions.py", "import secrets\nfrom datetime import timedelta\n", "import secrets\n"),
+				edit("shop/sessions.py", "TTL = timedelta(minutes=settings.SESSION_TTL)  # SESSION_TTL is in minutes: 720 = 12 h\n", "TTL = settings.SESSION_TTL\n"),
+			}},
+		{day: 60, clock: "10:05", who: dana, subject: "Sessions: SESSION_TTL is in minutes", fixes: "session-ttl-units",
+			body: `Since yesterday sessions lasted 720 seconds instead of 12 hours.`,
+			ops: []op{
+				edit("shop/sessions.py", "TTL = settings.SESSION_TTL\n", "TTL = settings.SESSION_TTL * 60  # SESSION_TTL is in minutes\n"),
+				appendTo("tests/test_sessions.py", "\n\ndef test_session_lasts_hours(fake_redis):\n    sid = sessions.create(42)\n    assert fake_redis.ttl(f\"session:{sid}\") > 3600\n"),
+			}},
+		{day: 60, clock: "15:45", who: marek, subject: "shipd: retry a rate request once on 503",
+			body: `RateBridge returns 503 during its deploys, usually for a few seconds.`,
+			ops: []op{
+				edit("shipd/internal/carrier/client.go", "	resp, err := c.http.Do(req)\n	if err != nil {\n		return nil, err\n	}\n",
+					"	resp, err := c.http.Do(req)\n	if err == nil && resp.StatusCode == http.StatusServiceUnavailable {\n		resp.Body.Close()\n		time.Sleep(200 * time.Millisecond)\n		req.Body, _ = req.GetBody()\n		resp, err = c.http.Do(req)\n	}\n	if err != nil {\n		return nil, err\n	}\n"),
+			}},
+		{day: 59, clock: "09:50", who: priya, subject: "Search: fold accents again, on top of the stemmers", fixes: "search-unaccent-dropped",
+			body: `
+The english and german configurations don't unaccent, so "creme brulee" no
+longer found "Crème Brûlée". Copy both with the unaccent dictionary in front.`,
+			ops: []op{
+				migration("search_unaccent_stemming", searchUnaccentSQL),
+				edit("shop/search.py", "             WHERE p.active AND p.search_vector @@ (websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('german', %(q)s))\n",
+					"             WHERE p.active AND p.search_vector @@ (websearch_to_tsquery('shop_english', %(q)s) || websearch_to_tsquery('shop_german', %(q)s))\n"),
+				edit("shop/search.py", "                      ts_rank(p.search_vector, websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('german', %(q)s)) DESC, p.id\n",
+					"                      ts_rank(p.search_vector, websearch_to_tsquery('shop_english', %(q)s) || websearch_to_tsquery('shop_german', %(q)s)) DESC, p.id\n"),
+			}},
+		{day: 59, clock: "11:15", who: priya, subject: "Route customer notifications through one queue", cause: "email-queue-rename",
+			body: `
+Emails and the SMS notifications coming next share rate limits at the
+provider, so they should share workers too: one "notifications" queue for
+both. SMS task is a stub until the provider contract is signed.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "        \"shop.workers.tasks.emails.*\": {\"queue\": \"emails\"},\n",
+					"        \"shop.workers.tasks.emails.*\": {\"queue\": \"notifications\"},\n        \"shop.workers.tasks.sms.*\": {\"queue\": \"notifications\"},\n"),
+				edit("shop/workers/celery_app.py", "        \"shop.workers.tasks.emails\",\n", "        \"shop.workers.tasks.emails\",\n        \"shop.workers.tasks.sms\",\n"),
+				put("shop/workers/tasks/sms.py", smsPy),
+				edit("Makefile", "-Q default,emails,thumbnails", "-Q default,notifications,thumbnails"),
+			}},
+		{day: 58, clock: "13:40", who: tomas, subject: "worker: consume the notifications queue", fixes: "email-queue-rename",
+			body: `Nothing consumed "notifications" in production: no emails since Friday.`,
+			ops: []op{
+				edit("deploy/k8s/worker-deployment.yaml", "\"default,emails,thumbnails\"", "\"default,notifications,thumbnails\""),
+			}},
+		{day: 60, clock: "16:00", who: aisha, subject: "Recommendations: also-bought from the last 90 days only",
+			ops: []op{
+				edit("shop/recommendations.py", "             WHERE mine.product_id = %s\n             GROUP BY other.product_id\n",
+					"             WHERE mine.product_id = %s\n               AND mine.order_id IN (SELECT id FROM orders WHERE created_at > now() - interval '90 days')\n             GROUP BY other.product_id\n"),
+			}},
+		{day: 59, clock: "10:20", who: aisha, subject: "Customer export: marketing consent column",
+			ops: []op{
+				migration("customers_marketing_consent", "ALTER TABLE customers ADD COLUMN marketing_consent boolean NOT NULL DEFAULT false;\n"),
+				edit("shop/exports.py", "\"country\", \"created_at\", \"orders\"]\n", "\"country\", \"created_at\", \"marketing_consent\", \"orders\"]\n"),
+				edit("shop/exports.py", "        SELECT c.id, c.email, c.first_name, c.last_name, c.country, c.created_at, count(o.id)\n",
+					"        SELECT c.id, c.email, c.first_name, c.last_name, c.country, c.created_at, c.marketing_consent, count(o.id)\n"),
+			}},
+		{day: 55, clock: "09:20", who: priya, subject: "Consistent PAYMENTS_ prefix for payment settings", cause: "webhook-secret-rename",
+			body: `Every other payment setting is PAYMENTS_*; the webhook secret was the odd one out.`,
+			ops: []op{
+				edit("shop/settings.py", "PAYMENT_WEBHOOK_SECRET = env(\"PAYMENT_WEBHOOK_SECRET\", \"\")\n", "PAYMENTS_WEBHOOK_SECRET = env(\"PAYMENTS_WEBHOOK_SECRET\", \"\")\n"),
+				edit("shop/payments/webhooks.py", "settings.PAYMENT_WEBHOOK_SECRET", "settings.PAYMENTS_WEBHOOK_SECRET"),
+				edit("tests/conftest.py", "os.environ.setdefault(\"PAYMENT_WEBHOOK_SECRET\", \"whsec_test\")\n", "os.environ.setdefault(\"PAYMENTS_WEBHOOK_SECRET\", \"whsec_test\")\n"),
+			}},
+		{day: 55, clock: "14:50", who: priya, subject: "Read the webhook secret under its old name too", fixes: "webhook-secret-rename",
+			body: `
+The shopfront-secrets Secret still has PAYMENT_WEBHOOK_SECRET, so since this
+morning's deploy every PayGate webhook failed verification and paid orders
+stayed in awaiting_payment. Fall back to the old name until the Secret is
+migrated; the stuck orders are replayed from the PayGate console.`,
+			ops: []op{
+				edit("shop/settings.py", "PAYMENTS_WEBHOOK_SECRET = env(\"PAYMENTS_WEBHOOK_SECRET\", \"\")\n",
+					"PAYMENTS_WEBHOOK_SECRET = env(\"PAYMENTS_WEBHOOK_SECRET\") or env(\"PAYMENT_WEBHOOK_SECRET\", \"\")\n"),
+			}},
+		{day: 53, clock: "14:10", who: aisha, subject: "Nightly sales report: refunds and net revenue",
+			ops: []op{
+				edit("shop/reports/daily_sales.py", "    w.writerow([\"hour\", \"currency\", \"orders\", \"revenue_cents\"])\n",
+					"    w.writerow([\"hour\", \"currency\", \"orders\", \"revenue_cents\", \"refunded_cents\"])\n"),
+				edit("shop/reports/daily_sales.py", "                   currency, count(*), sum(total_cents)\n",
+					"                   currency, count(*), sum(total_cents), sum(coalesce(refunded_cents, 0))\n"),
+			}},
+		{day: 52, clock: "11:30", who: marek, subject: "shipd: log slow carrier responses",
+			ops: []op{
+				edit("shipd/internal/carrier/client.go", "	req.Header.Set(\"Content-Type\", \"application/json\")\n",
+					"	req.Header.Set(\"Content-Type\", \"application/json\")\n	start := time.Now()\n	defer func() {\n		if d := time.Since(start); d > time.Second {\n			slog.Warn(\"slow carrier response\", \"took\", d)\n		}\n	}()\n"),
+				edit("shipd/internal/carrier/client.go", "	\"fmt\"\n", "	\"fmt\"\n	\"log/slog\"\n"),
+			}},
+		{day: 52, clock: "16:10", who: aisha, subject: "Drop unused indexes", cause: "drop-unused-indexes",
+			body: `
+idx_scan = 0 in pg_stat_user_indexes (read replica, stats since the August
+reset). Each of them costs write amplification on our busiest tables.`,
+			ops: []op{
+				migration("drop_unused_indexes", dropIndexesSQL),
+			}},
+		{day: 52, clock: "10:30", who: aisha, subject: "Stream the customer export instead of writing a temp file", cause: "export-encoding",
+			body: `
+The export is 180k rows now; building the file in /tmp first took 40 s and
+1.2 GB of the api pod's disk. Stream it row by row.`,
+			ops: []op{
+				put("shop/exports.py", exportsStreamPy),
+				edit("shop/api/admin.py", exportAdminOld, exportAdminNew),
+				edit("shop/api/admin.py", "import tempfile\n\nfrom flask import Blueprint, request, send_file\n", "from flask import Blueprint, Response, request\n"),
+			}},
+		{day: 49, clock: "10:15", who: aisha, subject: "Restore idx_orders_customer_created", fixes: "drop-unused-indexes",
+			body: `
+"My orders" went to 8-10 s: the replica's index stats don't include the
+primary's reads, and that page reads from the primary.`,
+			ops: []op{
+				migration("restore_orders_customer_index", "-- Dropped in the unused-index cleanup, but used by \"My orders\" on the primary.\nCREATE INDEX IF NOT EXISTS idx_orders_customer_created ON orders (customer_id, created_at DESC);\n"),
+			}},
+		{day: 48, clock: "15:45", who: tomas, subject: "nginx: let the ingress handle client addresses", cause: "nginx-realip-removed",
+			body: `
+The ingress controller already resolves the client address
+(use-forwarded-headers) and passes it on; this block duplicated it.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    # Client addresses: the ingress controller and the load balancer in\n    # front of it are in 10.0.0.0/8.\n    set_real_ip_from 10.0.0.0/8;\n    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;\n\n", ""),
+			}},
+		{day: 48, clock: "19:00", who: tomas, subject: "nginx: restore real_ip, limits were per ingress pod", fixes: "nginx-realip-removed",
+			body: `
+Without it $binary_remote_addr is the ingress controller's address, so the
+per-address limits applied to everyone behind one ingress pod at once.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    client_max_body_size 2m;\n",
+					"    client_max_body_size 2m;\n\n    # The ingress and the load balancer are in 10.0.0.0/8; limits need the\n    # client's address, not theirs.\n    set_real_ip_from 10.0.0.0/8;\n    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;\n"),
+			}},
+		{day: 47, clock: "11:00", who: dana, subject: "Accept USD for customers in the US",
+			ops: []op{
+				edit("config/production.env", "SUPPORTED_CURRENCIES=EUR,CHF,GBP\n", "SUPPORTED_CURRENCIES=EUR,CHF,GBP,USD\n"),
+			}},
+		{day: 46, clock: "11:50", who: marek, subject: "shipd: don't dial RateBridge unless live rates are on", cause: "carrier-lazy-init",
+			body: `
+Local runs and staging were hitting RateBridge's sandbox on every start and
+failing when it was down. New SHIPD_LIVE_RATES (default off); compose turns
+it on for local work.`,
+			ops: []op{
+				edit("shipd/cmd/shipd/main.go", "	client := carrier.New(cfg.CarrierURL, cfg.CarrierKey, cfg.Timeout)\n",
+					"	var client *carrier.Client\n	if cfg.LiveRates {\n		client = carrier.New(cfg.CarrierURL, cfg.CarrierKey, cfg.Timeout)\n	} else {\n		slog.Info(\"live rates off, serving flat rates\")\n	}\n"),
+				edit("shipd/internal/config/config.go", "	Timeout    time.Duration\n}\n", "	Timeout    time.Duration\n	LiveRates  bool\n}\n"),
+				edit("shipd/internal/config/config.go", "		Timeout:    3 * time.Second,\n", "		Timeout:    3 * time.Second,\n		LiveRates:  os.Getenv(\"SHIPD_LIVE_RATES\") == \"true\",\n"),
+				edit("docker-compose.yml", "      SHIPD_CARRIER_URL: \"https://sandbox.ratebridge.example/v2\"\n",
+					"      SHIPD_CARRIER_URL: \"https://sandbox.ratebridge.example/v2\"\n      SHIPD_LIVE_RATES: \"true\"\n"),
+			}},
+		{day: 45, clock: "14:30", who: marek, subject: "shipd: flat rates when there is no carrier client", fixes: "carrier-lazy-init",
+			body: `The handler called Rates on a nil client when live rates were off and crashed.`,
+			ops: []op{
+				edit("shipd/internal/quote/handler.go", "	rates, err := h.Carrier.Rates(r.Context(), p)\n	if err != nil {\n",
+					"	if h.Carrier == nil {\n		json.NewEncoder(w).Encode(map[string]any{\"rates\": h.Fallback(p)})\n		return\n	}\n	rates, err := h.Carrier.Rates(r.Context(), p)\n	if err != nil {\n"),
+				edit("deploy/k8s/shipd-deployment.yaml", "            - name: SHIPD_CARRIER_KEY\n", "            - name: SHIPD_LIVE_RATES\n              value: \"true\"\n            - name: SHIPD_CARRIER_KEY\n"),
+			}},
+		{day: 45, clock: "16:20", who: dana, subject: "Admin: log every price change",
+			ops: []op{
+				migration("price_changes", "CREATE TABLE price_changes (\n    id          bigserial PRIMARY KEY,\n    product_id  int NOT NULL REFERENCES products (id),\n    old_cents   int NOT NULL,\n    new_cents   int NOT NULL,\n    changed_by  text NOT NULL,\n    changed_at  timestamptz NOT NULL DEFAULT now()\n);\n"),
+				edit("shop/api/admin.py", "        conn.execute(\"UPDATE products SET price_cents = %s, updated_at = now() WHERE id = %s\", (price, product_id))\n",
+					"        old = conn.execute(\"SELECT price_cents FROM products WHERE id = %s\", (product_id,)).fetchone()\n        conn.execute(\"UPDATE products SET price_cents = %s, updated_at = now() WHERE id = %s\", (price, product_id))\n        conn.execute(\n            \"INSERT INTO price_changes (product_id, old_cents, new_cents, changed_by) VALUES (%s, %s, %s, %s)\",\n            (product_id, old[0], price, request.headers.get(\"X-Auth-Email\", \"unknown\")),\n        )\n"),
+			}},
+		{day: 46, clock: "15:00", who: aisha, subject: "Customer export: write the BOM again for Excel", fixes: "export-encoding",
+			body: `Excel reads UTF-8 without a BOM as Windows-1252: names came out as "Ã©".`,
+			ops: []op{
+				edit("shop/exports.py", "    yield buf.getvalue()\n    buf.seek(0)\n    buf.truncate()\n    with pool",
+					"    yield \"\\ufeff\" + buf.getvalue()  # BOM: Excel needs it to read UTF-8\n    buf.seek(0)\n    buf.truncate()\n    with pool"),
+			}},
+		{day: 45, clock: "10:00", who: dana, subject: "deploy: preStop sleep so the api drains before it stops",
+			body: `Requests in flight during a rollout got connection resets; give the endpoints controller 10 s.`,
+			ops: []op{
+				edit("deploy/k8s/api-deployment.yaml", "          readinessProbe:\n", "          lifecycle:\n            preStop:\n              exec:\n                command: [\"sleep\", \"10\"]\n          readinessProbe:\n"),
+			}},
+		{day: 42, clock: "14:20", who: aisha, subject: "Move order_items.id to bigint", cause: "orders-index-blocking",
+			body: `
+order_items.id is at 61% of the int4 range (max(id) = 1.31e9, the sequence
+skips after failed inserts). Do it now, before it is an emergency.`,
+			ops: []op{
+				migration("order_items_bigint", "-- order_items.id: int4 -> int8 before the sequence runs out.\nALTER TABLE order_items ALTER COLUMN id TYPE bigint;\nALTER SEQUENCE order_items_id_seq AS bigint;\n"),
+			}},
+		{day: 41, clock: "10:15", who: dana, subject: "Check promotion validity in SQL", cause: "promo-date-check",
+			body: `
+One query instead of fetching the row and checking dates and usage in
+Python; it can use the partial index on codes. The FakePool test can't
+evaluate SQL, so it goes; the integration suite covers it.`,
+			ops: []op{
+				edit("shop/promotions.py", findActivePython, findActiveSQL),
+				edit("tests/test_promotions.py", expiredPromoTest, ""),
+			}},
+		{day: 41, clock: "16:30", who: aisha, subject: "docs: migrations that rewrite a table",
+			ops: []op{
+				put("docs/runbooks/migrations.md", runbookMigrations),
+			}},
+		{day: 39, clock: "10:50", who: priya, subject: "Shipped email: include the tracking link for every parcel",
+			ops: []op{
+				edit("shop/templates/email/order_shipped.txt", "Track your parcel: https://track.shop.example/{tracking}\n",
+					"Track your parcel: https://track.shop.example/{tracking}\n(The link works about half an hour after this email.)\n"),
+			}},
+		{day: 40, clock: "16:40", who: aisha, subject: "Schedule the report CronJobs in UTC", cause: "report-cron-utc",
+			body: `
+Argo CD shows CronJobs with spec.timeZone as permanently out of sync (known
+issue in our version), and every other schedule in the cluster is UTC.
+00:15 Berlin = 22:15 UTC, 04:00 Berlin = 02:00 UTC.`,
+			ops: []op{
+				edit("deploy/k8s/cronjobs/nightly-sales-report.yaml", "  schedule: \"15 0 * * *\"\n  timeZone: \"Europe/Berlin\"\n", "  schedule: \"15 22 * * *\"  # 00:15 Europe/Berlin\n"),
+				edit("deploy/k8s/cronjobs/expire-carts.yaml", "  schedule: \"0 4 * * *\"\n  timeZone: \"Europe/Berlin\"\n", "  schedule: \"0 2 * * *\"  # 04:00 Europe/Berlin\n"),
+			}},
+		{day: 38, clock: "17:35", who: aisha, subject: "Report schedules: 23:15 UTC is 00:15 in Berlin since the clocks went back", fixes: "report-cron-utc",
+			body: `The report ran at 23:15 local and missed the last hour of the day.`,
+			ops: []op{
+				edit("deploy/k8s/cronjobs/nightly-sales-report.yaml", "  schedule: \"15 22 * * *\"  # 00:15 Europe/Berlin\n", "  schedule: \"15 23 * * *\"  # 00:15 Europe/Berlin (CET; 22:15 in summer)\n"),
+				edit("deploy/k8s/cronjobs/expire-carts.yaml", "  schedule: \"0 2 * * *\"  # 04:00 Europe/Berlin\n", "  schedule: \"0 3 * * *\"  # 04:00 Europe/Berlin (CET)\n"),
+			}},
+		{day: 39, clock: "15:15", who: priya, subject: "Cancellation email says why the order was cancelled",
+			ops: []op{
+				put("shop/templates/email/order_cancelled.txt", "Hi {first_name},\n\nwe had to cancel your order {number}: {reason}.\nYou have not been charged.\n\nshop.example\n"),
+				appendTo("shop/workers/tasks/emails.py", cancelledEmailPy),
+			}},
+		{day: 35, clock: "10:00", who: dana, subject: "Admin: show the PayGate charge id on orders",
+			ops: []op{
+				edit("shop/api/admin.py", "            \"SELECT number, status, total_cents, currency, created_at FROM orders WHERE status = %s ORDER BY created_at DESC LIMIT 200\",\n",
+					"            \"SELECT number, status, total_cents, currency, created_at, charge_id FROM orders WHERE status = %s ORDER BY created_at DESC LIMIT 200\",\n"),
+				edit("shop/api/admin.py", "    return {\"orders\": [dict(zip((\"number\", \"status\", \"total_cents\", \"currency\", \"created_at\"), r)) for r in rows]}\n",
+					"    return {\"orders\": [dict(zip((\"number\", \"status\", \"total_cents\", \"currency\", \"created_at\", \"charge_id\"), r)) for r in rows]}\n"),
+			}},
+		{day: 34, clock: "14:00", who: priya, subject: "Emails: totals with the currency symbol",
+			ops: []op{
+				edit("shop/workers/tasks/emails.py", "total=f\"{total / 100:.2f} {currency}\",\n", "total=format_price(total, currency, locale=\"de_DE\"),\n"),
+				edit("shop/workers/tasks/emails.py", "from shop.db import pool\n", "from shop.db import pool\nfrom shop.i18n import format_price\n"),
+			}},
+		{day: 33, clock: "14:25", who: priya, subject: "Smaller thumbnails for category pages", cause: "thumbnail-quality",
+			body: `
+Category pages load 48 thumbnails and PageSpeed flags 2.1 MB of images.
+200 px covers the grid on phones, and at 55 the JPEGs look the same to me.`,
+			ops: []op{
+				edit("shop/workers/tasks/thumbnails.py", "SIZES = {\"thumb\": (400, 400), \"medium\": (1000, 1000)}\nJPEG_QUALITY = 85\n",
+					"SIZES = {\"thumb\": (200, 200), \"medium\": (1000, 1000)}\nJPEG_QUALITY = 55\n"),
+			}},
+		{day: 32, clock: "11:10", who: dana, subject: "Product API: let the CDN cache product pages for 5 minutes",
+			ops: []op{
+				edit("shop/api/products.py", "    pid = row[0]\n    return {\n", "    pid = row[0]\n    body = {\n"),
+				edit("shop/api/products.py", "        \"similar\": recommendations.similar_items(pid),\n    }\n",
+					"        \"similar\": recommendations.similar_items(pid),\n    }\n    # The CDN may keep a product page for 5 minutes: price edits show up within that.\n    return body, 200, {\"Cache-Control\": \"public, max-age=300\"}\n"),
+			}},
+		{day: 28, clock: "10:40", who: priya, subject: "Thumbnails: back to 400 px at quality 80", fixes: "thumbnail-quality",
+			body: `Desktop shows thumbnails at 300-400 px (more on retina): 200 px at 55 was blurry and blocky.`,
+			ops: []op{
+				edit("shop/workers/tasks/thumbnails.py", "SIZES = {\"thumb\": (200, 200), \"medium\": (1000, 1000)}\nJPEG_QUALITY = 55\n",
+					"SIZES = {\"thumb\": (400, 400), \"medium\": (1000, 1000)}\nJPEG_QUALITY = 80\n"),
+			}},
+		{day: 27, clock: "15:00", who: dana, subject: "Feature flags: similar items v2 replaces the v1 widgets", cause: "recs-flag-default",
+			body: `
+v2 (embedding-based) has been at 100% on staging for two weeks and beats v1
+on click-through. It covers "bought together" as well, so the old queries
+go off with it.`,
+			ops: []op{
+				edit("config/features.yaml", "recs_also_bought: true\nrecs_similar_items_v1: true\nrecs_similar_items_v2: false\n",
+					"recs_also_bought: false\nrecs_similar_items_v1: false\nrecs_similar_items_v2: true\n"),
+				edit("shop/recommendations.py", "def similar_items(product_id):\n    if not features.enabled(\"recs_similar_items_v1\"):\n        return []\n",
+					"def similar_items(product_id):\n    if features.enabled(\"recs_similar_items_v2\"):\n        return similar_items_v2(product_id)\n    if not features.enabled(\"recs_similar_items_v1\"):\n        return []\n"),
+				appendTo("shop/recommendations.py", similarV2Py),
+				migration("product_neighbours", "CREATE TABLE product_neighbours (\n    product_id   int NOT NULL REFERENCES products (id),\n    neighbour_id int NOT NULL REFERENCES products (id),\n    distance     real NOT NULL,\n    PRIMARY KEY (product_id, neighbour_id)\n);\n"),
+			}},
+		{day: 25, clock: "11:30", who: dana, subject: "Turn also-bought back on until v2 renders it", fixes: "recs-flag-default",
+			body: `The product page still renders the also-bought box from the old query; v2 only fills "similar".`,
+			ops: []op{
+				edit("config/features.yaml", "recs_also_bought: false\n", "recs_also_bought: true\n"),
+			}},
+		{day: 24, clock: "10:40", who: priya, subject: "Celery: recover faster from lost tasks", cause: "worker-visibility-timeout",
+			body: `
+When a worker pod is killed mid-task (deploys, spot nodes), Redis hands the
+task out again only after the visibility timeout: an hour. Acknowledge late
+and use 5 minutes, so a lost email or thumbnail is redone quickly.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    broker_transport_options={\"visibility_timeout\": 3600},\n",
+					"    task_acks_late=True,\n    task_reject_on_worker_lost=True,\n    broker_transport_options={\"visibility_timeout\": 300},\n"),
+			}},
+		{day: 21, clock: "10:10", who: priya, subject: "Celery: visibility timeout above the longest countdown", fixes: "worker-visibility-timeout",
+			body: `
+Tasks scheduled with a countdown longer than the visibility timeout are
+handed out again every 5 minutes until they run: the shipped email (30 min
+countdown) went out up to 6 times. 2 hours, and a note next to it.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    broker_transport_options={\"visibility_timeout\": 300},\n",
+					"    # Must exceed the longest countdown/eta we use (shipped email: 30 min).\n    broker_transport_options={\"visibility_timeout\": 7200},\n"),
+			}},
+		{day: 19, clock: "09:45", who: dana, subject: "Price changes show up on the site within five minutes",
+			body: `Documented for the merchandising team: price edits go live after the API cache (5 min).`,
+			ops: []op{
+				appendTo("docs/architecture.md", "\nPrices: an admin price change is visible on product pages after at most\nfive minutes (the product API's Cache-Control max-age).\n"),
+			}},
+		{day: 17, clock: "14:10", who: dana, subject: "Retry payment captures on gateway timeouts", cause: "payment-retry-no-idempotency",
+			body: `
+At peak PayGate answers about 0.3% of captures with a timeout, and the
+customer sees "payment failed" for an order that could have gone through.
+Retry up to three times. A retry with the same Idempotency-Key just gets the
+stored timeout replayed, so each attempt gets its own key.`,
+			ops: []op{
+				edit("shop/payments/client.py", "import logging\n\nimport requests\n", "import logging\nimport uuid\n\nimport requests\n"),
+				edit("shop/payments/client.py", captureOnce, captureRetry),
+			}},
+		{day: 16, clock: "16:45", who: dana, subject: "Payments: one idempotency key per order again", fixes: "payment-retry-no-idempotency",
+			body: `
+A new key per attempt let a timed-out capture that had in fact succeeded be
+charged again by the retry. Same key for every attempt; PayGate's replay of
+a timeout is handled by waiting and asking for the charge by reference.`,
+			ops: []op{
+				edit("shop/payments/client.py", "                return self._post(\"/charges\", payload, idempotency_key=str(uuid.uuid4()))\n",
+					"                return self._post(\"/charges\", payload, idempotency_key=f\"order-{order['id']}\")\n"),
+			}},
+		{day: 13, clock: "16:30", who: aisha, subject: "Derive the currency from the locale", cause: "default-currency",
+			body: `
+SHOP_CURRENCY and SHOP_LOCALE could disagree (staging ran EUR with en_GB).
+One setting, DEFAULT_LOCALE, and the currency follows its territory via
+Babel. Storefront copy defaults to English since the relaunch.`,
+			ops: []op{
+				edit("shop/settings.py", "SHOP_CURRENCY = env(\"SHOP_CURRENCY\", \"EUR\")\nSHOP_LOCALE = env(\"SHOP_LOCALE\", \"de_DE\")\n", "DEFAULT_LOCALE = env(\"DEFAULT_LOCALE\", \"de_DE\")\n"),
+				edit("shop/i18n.py", "from babel.numbers import format_currency\n", "from babel import Locale\nfrom babel.numbers import format_currency, get_territory_currencies\n"),
+				edit("shop/i18n.py", "    return best.replace(\"-\", \"_\") if best else settings.SHOP_LOCALE\n", "    return best.replace(\"-\", \"_\") if best else settings.DEFAULT_LOCALE\n"),
+				edit("shop/i18n.py", "    return settings.SHOP_CURRENCY\n", "    territory = Locale.parse(settings.DEFAULT_LOCALE).territory\n    return get_territory_currencies(territory)[0]\n"),
+				edit("config/production.env", "SHOP_CURRENCY=EUR\nSHOP_LOCALE=de_DE\n", "DEFAULT_LOCALE=en_US\n"),
+				edit("config/staging.env", "SHOP_CURRENCY=EUR\nSHOP_LOCALE=en_GB\n", "DEFAULT_LOCALE=en_GB\n"),
+			}},
+		{day: 12, clock: "10:20", who: aisha, subject: "production: DEFAULT_LOCALE=de_DE, prices in EUR", fixes: "default-currency",
+			body: `en_US made every price USD. The copy language comes from Accept-Language anyway.`,
+			ops: []op{
+				edit("config/production.env", "DEFAULT_LOCALE=en_US\n", "DEFAULT_LOCALE=de_DE\n"),
+			}},
+	}
+}
+
+const merchantPy = `"""Endpoints for the merchant app."""
+import uuid
+
+import boto3
+from flask import Blueprint, abort, request
+
+from shop import settings
+from shop.workers.tasks.thumbnails import make_thumbnails
+
+bp = Blueprint("merchant", __name__, url_prefix="/api/merchant")
+ALLOWED = {"image/jpeg", "image/png"}
+s3 = boto3.client("s3")
+
+
+@bp.post("/photos")
+def upload_photo():
+    photo = request.files.get("photo")
+    if photo is None or photo.mimetype not in ALLOWED:
+        abort(400)
+    product_id = int(request.form["product_id"])
+    key = f"products/{product_id}/{uuid.uuid4().hex}.{photo.mimetype.split('/')[1]}"
+    s3.upload_fileobj(photo.stream, settings.MEDIA_BUCKET, key, ExtraArgs={"ContentType": photo.mimetype})
+    make_thumbnails.delay(key)
+    return {"key": key}, 201
+`
+
+const saveForLaterPy = `
+
+@bp.post("/items/<sku>/save-for-later")
+def save_for_later(sku):
+    """Move an item from the cart to the customer's default wishlist."""
+    from shop.auth import current_customer_id
+    from shop.mongo import get_db
+
+    cid = cart_id()
+    customer_id = current_customer_id()
+    get_db().wishlists.update_one(
+        {"customer_id": customer_id, "name": "Saved for later"},
+        {"$addToSet": {"items": sku}},
+        upsert=True,
+    )
+    redis.hdel(_key(cid), sku)
+    return {"id": cid, "items": items(cid)}
+`
+
+const lowStockPy = `
+
+@app.task
+def low_stock_report():
+    from shop.workers.tasks.emails import _send
+
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT sku, on_hand - reserved FROM stock WHERE on_hand - reserved < 5 ORDER BY 2, 1"
+        ).fetchall()
+    if rows:
+        body = "\n".join(f"{sku}: {left} left" for sku, left in rows)
+        _send("merchandising@shop.example", f"Low stock: {len(rows)} SKUs", body)
+`
+
+const vatPerLinePy = `
+
+def line_vat(gross_cents: int, country: str) -> int:
+    """The VAT contained in a gross amount, for the invoice lines."""
+    return gross_cents - net_from_gross(gross_cents, country)
+`
+
+const bannersPy = `"""Home page banners: the flash sale countdown."""
+from datetime import datetime, timezone
+
+from flask import Blueprint
+
+from shop.db import pool
+
+bp = Blueprint("banners", __name__, url_prefix="/api/banners")
+
+
+@bp.get("")
+def banners():
+    now = datetime.now(timezone.utc)
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT title, image_key, ends_at FROM banners WHERE starts_at <= %s AND ends_at > %s ORDER BY priority",
+            (now, now),
+        ).fetchall()
+    return {"banners": [{"title": t, "image": i, "ends_at": e.isoformat()} for t, i, e in rows]}
+`
+
+const lineTotalDecimal = `def line_total(unit_cents: int, quantity: int, discount_pct: Decimal = Decimal(0)) -> int:
+    gross = Decimal(unit_cents) * quantity / 100
+    if discount_pct:
+        gross = gross * (1 - Decimal(discount_pct) / 100)
+    return to_cents(gross.quantize(CENT, rounding=ROUND_HALF_UP))
+`
+
+const lineTotalFloat = `def line_total(unit_cents: int, quantity: int, discount_pct: float = 0) -> int:
+    gross = unit_cents * quantity
+    if discount_pct:
+        gross = gross * (1 - float(discount_pct) / 100)
+    return int(gross)
+`
+
+const reserveLocked = `    with pool.connection() as conn, conn.transaction():
+        for item in items:
+            row = conn.execute(
+                "SELECT on_hand - reserved FROM stock WHERE sku = %s FOR UPDATE",
+                (item["sku"],),
+            ).fetchone()
+            left = row[0] if row else 0
+            if left < item["quantity"]:
+                raise OutOfStock(item["sku"], left)
+            conn.execute(
+`
+
+const reserveUnlocked = `    skus = [item["sku"] for item in items]
+    with pool.connection() as conn:
+        levels = dict(conn.execute("SELECT sku, on_hand - reserved FROM stock WHERE sku = ANY(%s)", (skus,)).fetchall())
+        for item in items:
+            left = levels.get(item["sku"], 0)
+            if left < item["quantity"]:
+                raise OutOfStock(item["sku"], left)
+    with pool.connection() as conn, conn.transaction():
+        for item in items:
+            conn.execute(
+`
+
+const apiResourcesBig = `            requests:
+              cpu: 500m
+              memory: 768Mi
+            limits:
+              cpu: "2"
+              memory: 1Gi
+          readinessProbe:
+`
+
+const apiResourcesSmall = `            requests:
+              cpu: 250m
+              memory: 256Mi
+            limits:
+              cpu: "1"
+              memory: 384Mi
+          readinessProbe:
+`
+
+const awaitingReminderPy = `
+
+@app.task
+def remind_awaiting_payment():
+    """One reminder for orders that have been awaiting payment for a day."""
+    from shop.workers.tasks.emails import send_payment_reminder
+
+    with pool.connection() as conn:
+        rows = conn.execute(
+            """
+            UPDATE orders SET reminded_at = now()
+             WHERE status = 'awaiting_payment' AND reminded_at IS NULL
+               AND created_at < now() - interval '24 hours'
+            RETURNING number
+            """
+        ).fetchall()
+    for (number,) in rows:
+        send_payment_reminder.delay(number)
+`
+
+const adminRefundPy = `
+
+@bp.post("/orders/<number>/refunds")
+def refund(number):
+    from shop.payments.client import PayGate
+
+    amount = int(request.get_json(force=True)["amount_cents"])
+    with pool.connection() as conn:
+        row = conn.execute("SELECT charge_id, total_cents, coalesce(refunded_cents, 0) FROM orders WHERE number = %s", (number,)).fetchone()
+    if row is None or row[0] is None:
+        return {"error": "no charge for this order"}, 404
+    if amount <= 0 or amount + row[2] > row[1]:
+        return {"error": "amount exceeds what is left to refund"}, 400
+    PayGate().refund(row[0], amount)
+    with pool.connection() as conn:
+        conn.execute("UPDATE orders SET refunded_cents = coalesce(refunded_cents, 0) + %s WHERE number = %s", (amount, number))
+    return {"number": number, "refunded_cents": row[2] + amount}
+`
+
+const searchStemmingSQL = `-- Stemmed product search: "kettles" finds "kettle", "Tassen" finds "Tasse".
+-- The vector carries both the english and the german stems.
+ALTER TABLE products DROP COLUMN search_vector;
+ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, ''))
+    || to_tsvector('german', coalesce(name, '') || ' ' || coalesce(description, ''))
+) STORED;
+CREATE INDEX idx_products_search ON products USING gin (search_vector);
+`
+
+const searchUnaccentSQL = `-- Stemming and accent folding together.
+CREATE TEXT SEARCH CONFIGURATION shop_english (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION shop_english
+    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+CREATE TEXT SEARCH CONFIGURATION shop_german (COPY = german);
+ALTER TEXT SEARCH CONFIGURATION shop_german
+    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, german_stem;
+
+ALTER TABLE products DROP COLUMN search_vector;
+ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('shop_english', coalesce(name, '') || ' ' || coalesce(description, ''))
+    || to_tsvector('shop_german', coalesce(name, '') || ' ' || coalesce(description, ''))
+) STORED;
+CREATE INDEX idx_products_search ON products USING gin (search_vector);
+`
+
+const smsPy = `"""SMS notifications (stub until the provider contract is signed)."""
+import logging
+
+from shop.workers.celery_app import app
+
+log = logging.getLogger(__name__)
+
+
+@app.task
+def send_sms(number, text):
+    log.info("sms to %s: %s", number[-4:], text)
+`
+
+const dropIndexesSQL = `-- idx_scan = 0 since the stats reset on the read replica.
+DROP INDEX IF EXISTS idx_orders_customer_created;
+DROP INDEX IF EXISTS idx_order_items_sku;
+DROP INDEX IF EXISTS idx_reservations_created;
+`
+
+const exportsStreamPy = `"""CSV exports for the back office, streamed row by row."""
+import csv
+import io
+
+from shop.db import pool
+
+CUSTOMER_COLUMNS = ["id", "email", "first_name", "last_name", "country", "created_at", "marketing_consent", "orders"]
+CUSTOMER_QUERY = """
+    SELECT c.id, c.email, c.first_name, c.last_name, c.country, c.created_at, c.marketing_consent, count(o.id)
+      FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
+     GROUP BY c.id ORDER BY c.id
+"""
+
+
+def stream_customers_csv():
+    """Yields the export in chunks of text, header first."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    writer.writerow(CUSTOMER_COLUMNS)
+    yield buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    with pool.connection() as conn, conn.cursor(name="customer_export") as cur:
+        cur.itersize = 2000
+        cur.execute(CUSTOMER_QUERY)
+        for row in cur:
+            writer.writerow(row)
+            if buf.tell() > 64 * 1024:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+    yield buf.getvalue()
+`
+
+const exportAdminOld = `@bp.get("/exports/customers.csv")
+def export_customers():
+    path = exports.write_customers_csv(tempfile.mktemp(suffix=".csv"))
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="customers.csv")
+`
+
+const exportAdminNew = `@bp.get("/exports/customers.csv")
+def export_customers():
+    return Response(
+        exports.stream_customers_csv(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=customers.csv"},
+    )
+`
+
+const findActivePython = `    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT id, code, kind, value, starts_at, ends_at, max_uses, used FROM promotions WHERE code = %s",
+            (code.strip().upper(),),
+        ).fetchone()
+    if row is None:
+        return None
+    promo = Promotion(*row)
+    if promo.starts_at and promo.starts_at > now:
+        return None
+    if promo.ends_at and promo.ends_at <= now:
+        return None
+    if promo.max_uses is not None and promo.used >= promo.max_uses:
+        return None
+    return promo
+`
+
+const findActiveSQL = `    with pool.connection() as conn:
+        row = conn.execute(
+            """
+            SELECT id, code, kind, value, starts_at, ends_at, max_uses, used
+              FROM promotions
+             WHERE code = %(code)s
+               AND (starts_at IS NULL OR starts_at <= %(now)s)
+               AND (max_uses IS NULL OR used < max_uses)
+            """,
+            {"code": code.strip().upper(), "now": now},
+        ).fetchone()
+    return Promotion(*row) if row else None
+`
+
+const expiredPromoTest = `def test_expired_promotion_is_not_active(monkeypatch):
+    row = tuple(promo(ends_at=NOW - timedelta(days=1)).__dict__.values())
+    monkeypatch.setattr(promotions, "pool", FakePool(row))
+    assert promotions.find_active("spring10", now=NOW) is None
+
+
+`
+
+const runbookMigrations = `# Migrations that rewrite a table
+
+§ALTER COLUMN ... TYPE§ (except widening a varchar), adding a volatile
+default, and §CREATE INDEX§ without §CONCURRENTLY§ hold locks that block
+the api for as long as they run. On orders and order_items that is minutes.
+
+- Build new indexes with §CREATE INDEX CONCURRENTLY§ in a migration of its
+  own (it cannot run inside the migration transaction: mark the file
+  §-- no-transaction§).
+- Change a column's type by adding a new column, backfilling in batches and
+  swapping, not with ALTER TYPE.
+- Run anything that rewrites a big table in the maintenance window, by hand.
+`
+
+const cancelledEmailPy = `
+
+@app.task(bind=True, max_retries=5, default_retry_delay=60)
+def send_order_cancelled(self, number, reason):
+    number, _, _, _, email, first_name = _order(number)
+    body = (TEMPLATES / "order_cancelled.txt").read_text().format(first_name=first_name, number=number, reason=reason)
+    _send(email, f"Your order {number} was cancelled", body)
+`
+
+const similarV2Py = `
+
+def similar_items_v2(product_id):
+    """Nearest neighbours by product embedding (computed nightly)."""
+    with pool.connection() as conn:
+        rows = conn.execute(
+            """
+            SELECT n.neighbour_id FROM product_neighbours n
+             WHERE n.product_id = %s ORDER BY n.distance LIMIT %s
+            """,
+            (product_id, LIMIT),
+        ).fetchall()
+    return [r[0] for r in rows]
+`
+
+const captureOnce = `    def capture(self, order):
+        payload = {
+            "amount": order["total_cents"],
+            "currency": order["currency"],
+            "source": order["payment_token"],
+            "reference": order["number"],
+        }
+        return self._post("/charges", payload, idempotency_key=f"order-{order['id']}")
+`
+
+const captureRetry = `    def capture(self, order, attempts=3):
+        payload = {
+            "amount": order["total_cents"],
+            "currency": order["currency"],
+            "source": order["payment_token"],
+            "reference": order["number"],
+        }
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._post("/charges", payload, idempotency_key=str(uuid.uuid4()))
+            except requests.Timeout:
+                log.warning("capture of %s timed out (attempt %d/%d)", order["number"], attempt, attempts)
+                if attempt == attempts:
+                    raise
+`
+
+const paymentReminderPy = `
+
+@app.task(bind=True, max_retries=5, default_retry_delay=60)
+def send_payment_reminder(self, number):
+    number, _, _, _, email, first_name = _order(number)
+    body = (TEMPLATES / "payment_reminder.txt").read_text().format(first_name=first_name, number=number)
+    _send(email, f"Your order {number} is waiting for payment", body)
+`
