@@ -18,7 +18,6 @@ import (
 type askOptions struct {
 	text   string
 	at     time.Time
-	atSet  bool
 	since  time.Duration
 	repo   string
 	top    int
@@ -60,7 +59,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			o.at, o.atSet = at, c.String("at") != ""
+			o.at = at
 			if o.since, err = parseDuration("since", c.String("since")); err != nil {
 				return err
 			}

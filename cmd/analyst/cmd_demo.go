@@ -82,5 +82,5 @@ func runDemo(ctx context.Context, env *environment, keep, asJSON bool) error {
 	j.Close()
 	env.warnf("the incident, %s: %q", formatTime(h.IncidentAt), h.Incident)
 	fmt.Fprintf(env.stderr, "\n$ analyst ask --at %s %q\n\n", formatTime(h.IncidentAt), h.Incident)
-	return runAsk(ctx, env, askOptions{text: h.Incident, at: h.IncidentAt, atSet: true, top: 5, json: asJSON, noAuto: true})
+	return runAsk(ctx, env, askOptions{text: h.Incident, at: h.IncidentAt, top: 5, json: asJSON, noAuto: true})
 }

@@ -154,13 +154,9 @@ func (env *environment) hintf(format string, args ...any) {
 	fmt.Fprintf(env.stderr, "hint: "+format+"\n", args...)
 }
 
-// ollamaHost returns the server address as the ollama command resolves it.
+// ollamaHost returns the server address as the ollama command resolves it
+// (scheme and port defaulted), for messages.
 func ollamaHost() string {
-	c, err := api.ClientFromEnvironment()
-	if err != nil {
-		return os.Getenv("OLLAMA_HOST")
-	}
-	_ = c
 	h := strings.TrimSpace(os.Getenv("OLLAMA_HOST"))
 	if h == "" {
 		return "http://127.0.0.1:11434"
