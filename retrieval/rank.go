@@ -72,7 +72,7 @@ var DefaultWeights = Weights{
 		fieldFuncs: 0.5, fieldSymptoms: 0.5},
 	K1:       2,
 	Lexical:  0.6,
-	Symptom:  0.5,
+	Symptom:  1.2,
 	Vector:   0.05,
 	Dense:    0.2,
 	Recency:  0.15,
