@@ -10,17 +10,17 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/analyst-dev/analyst/cmd/analyst/internal/gitrun"
 )
 
 const (
@@ -346,73 +346,18 @@ func reload(repo string, files map[string]string, paths []string) error {
 	return nil
 }
 
-// gitCmd runs the git CLI in dir with an environment isolated from the
-// user's configuration.
+// gitCmd runs git for this package's history (see package gitrun).
 type gitCmd struct {
-	dir  string
-	base []string
+	*gitrun.Git
+	dir string
 }
 
-func newGit(dir string) *gitCmd {
-	env := make([]string, 0, len(os.Environ())+8)
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "GIT_") || k == "LANG" || strings.HasPrefix(k, "LC_") || k == "TZ" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env,
-		"GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_CONFIG_NOSYSTEM=1",
-		"GIT_TERMINAL_PROMPT=0",
-		"LC_ALL=C",
-		"TZ=UTC",
-	)
-	return &gitCmd{dir: dir, base: env}
-}
+func newGit(dir string) *gitCmd { return &gitCmd{Git: gitrun.New(dir), dir: dir} }
 
-// run runs git args as who, dated when (if non-zero), with stdin as input,
-// and returns its standard output.
 func (g *gitCmd) run(ctx context.Context, who person, when time.Time, stdin string, args ...string) (string, error) {
-	full := []string{
-		"-c", "user.name=" + who.name,
-		"-c", "user.email=" + who.email,
-		"-c", "core.hooksPath=/dev/null",
-		"-c", "commit.gpgSign=false",
-		"-c", "tag.gpgSign=false",
-		"-c", "core.autocrlf=false",
-		"-c", "core.safecrlf=false",
-		"-c", "gc.auto=0",
-		"-c", "maintenance.auto=false",
-		"-c", "init.defaultBranch=main",
+	out, err := g.Run(ctx, gitrun.Person{Name: who.name, Email: who.email}, when, stdin, args...)
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
 	}
-	full = append(full, args...)
-	cmd := exec.CommandContext(ctx, "git", full...)
-	cmd.Dir = g.dir
-	env := append([]string(nil), g.base...)
-	env = append(env,
-		"GIT_AUTHOR_NAME="+who.name,
-		"GIT_AUTHOR_EMAIL="+who.email,
-		"GIT_COMMITTER_NAME="+who.name,
-		"GIT_COMMITTER_EMAIL="+who.email,
-	)
-	if !when.IsZero() {
-		d := when.UTC().Format(time.RFC3339)
-		env = append(env, "GIT_AUTHOR_DATE="+d, "GIT_COMMITTER_DATE="+d)
-	}
-	cmd.Env = env
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return "", fmt.Errorf("demo: git %s: %w", args[0], ctxErr)
-		}
-		return "", fmt.Errorf("demo: git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.String(), nil
+	return out, nil
 }
