@@ -206,6 +206,16 @@ added = ['x']
 paths = ["{a,b"]
 `, []string{`class "bad-glob"`, "paths[0]"}},
 		{"unknown top-level key", "version = 2\n" + ok, []string{"version"}},
+		{"factor not above 1", `
+[[class]]
+id = "bad-factor"
+reason = "r"
+symptoms = ["x"]
+  [[class.numeric]]
+  pattern = 'timeout: (?P<value>\d+)'
+  direction = "increase"
+  factors = [1000.0, 0.5]
+`, []string{`class "bad-factor"`, "numeric[0].factors[1]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,6 +380,13 @@ func TestGlob(t *testing.T) {
 		{"config/*.env", "config/a/prod.env", false},
 		{"[!.]*.py", "app.py", true},
 		{"CHANGELOG*", "CHANGELOG.md", true},
+		{"requirements*.txt", "services/api/requirements-dev.txt", true},
+		{"requirements*.txt", "requirements.txt", true},
+		{"requirements*.txt", "requirements.txt.bak", false},
+		{"ab*ba", "x/aba", false},
+		{"*{test,dev}*", "shop/settings/dev.py", true},
+		{"*{test,dev}*", "shop/settings/production.py", false},
+		{"*{test,dev}*", "dev/settings/production.py", false},
 	}
 	for _, tt := range tests {
 		g, err := compileGlob(tt.glob)
@@ -666,5 +683,68 @@ new file mode 100644
 `
 	if ms := Default().Match(Change{Diff: diff}); len(ms) != 0 {
 		t.Errorf("a line moved out of a deleted file matched: %+v", ms)
+	}
+}
+
+func TestFactors(t *testing.T) {
+	c, err := Load(strings.NewReader(`
+[[class]]
+id = "jump"
+reason = "value jumped"
+symptoms = ["x"]
+require = ["timeout"]
+  [[class.numeric]]
+  pattern = '(?P<key>\w*timeout\w*)=(?P<value>\d+[a-z]*)'
+  direction = "increase"
+  unit = "duration"
+  factors = [1000.0]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		removed, added string
+		want           bool
+	}{
+		{"HTTP_TIMEOUT=30", "HTTP_TIMEOUT=30000", true},     // seconds field given milliseconds
+		{"HTTP_TIMEOUT=30s", "HTTP_TIMEOUT=30000ms", false}, // same duration
+		{"HTTP_TIMEOUT=30", "HTTP_TIMEOUT=600", false},      // 20x: ordinary tuning
+		{"HTTP_TIMEOUT=60", "HTTP_TIMEOUT=86400", false},    // a minute to a day: deliberate
+		{"HTTP_TIMEOUT=0", "HTTP_TIMEOUT=30000", false},     // no ratio from zero
+		{"HTTP_TIMEOUT=30000", "HTTP_TIMEOUT=30", false},    // wrong direction for this rule
+	} {
+		_, ok := matchOne(t, c, Change{Diff: envDiff(tt.removed, tt.added)}, "jump")
+		if ok != tt.want {
+			t.Errorf("%s -> %s: matched = %v, want %v", tt.removed, tt.added, ok, tt.want)
+		}
+	}
+}
+
+func TestDroppedNetGroup(t *testing.T) {
+	c, err := Load(strings.NewReader(`
+[[class]]
+id = "unpinned"
+reason = "pin removed"
+symptoms = ["x"]
+require = ["==", "<=", ">="]
+  [[class.dropped]]
+  line = '^[a-z]+(?:\[\w+\])?[=<>]='
+  item = '^(?P<net>[a-z]+)(?:\[\w+\])?=='
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		removed, added string
+		want           bool
+	}{
+		{"requests==2.31.0", "requests>=2.31", true},           // pin loosened
+		{"requests==2.31.0", "requests[socks]==2.31.0", false}, // extras: the net group is unchanged
+		{"requests==2.31.0", "requests==2.32.3", false},        // still pinned
+	} {
+		_, ok := matchOne(t, c, Change{Diff: envDiff(tt.removed, tt.added)}, "unpinned")
+		if ok != tt.want {
+			t.Errorf("%s -> %s: matched = %v, want %v", tt.removed, tt.added, ok, tt.want)
+		}
 	}
 }

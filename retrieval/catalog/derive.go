@@ -351,3 +351,59 @@ func covered(derived, require []string) (string, bool) {
 	}
 	return "", true
 }
+
+// compactLits shrinks a derived literal set for the per-line filter without
+// losing soundness: literals sharing a prefix of at least minLen runes
+// collapse into it when at least minGroup of them do (".setscale(0" …
+// ".setscale(9" become ".setscale(", "round_up" … "round_half_even" become
+// "round_"), and a literal that contains another literal of the set is
+// dropped (a line containing it contains the shorter one too). A line
+// containing any original literal still contains one of the result; fewer
+// substring searches run per line.
+func compactLits(lits []string) []string {
+	const minGroup, minLen = 3, 5
+	if len(lits) <= 4 {
+		return lits // a few substring tests are cheap enough
+	}
+	// Rune-boundary prefixes of at least minLen runes, longest first.
+	prefixes := func(l string) []string {
+		var out []string
+		n := 0
+		for i := range l {
+			if n >= minLen {
+				out = append(out, l[:i])
+			}
+			n++
+		}
+		slices.Reverse(out)
+		return out
+	}
+	count := make(map[string]int)
+	for _, l := range lits {
+		for _, p := range prefixes(l) {
+			count[p]++
+		}
+	}
+	set := make([]string, 0, len(lits))
+	for _, l := range lits {
+		short := l
+		for _, p := range prefixes(l) {
+			if count[p] >= minGroup {
+				short = p
+				break
+			}
+		}
+		set = append(set, short)
+	}
+	slices.Sort(set)
+	set = slices.Compact(set)
+	// Shortest first, so a literal is only kept if no kept one is inside it.
+	slices.SortStableFunc(set, func(a, b string) int { return len(a) - len(b) })
+	var out []string
+	for _, l := range set {
+		if !containsAny(l, out) {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -107,3 +107,28 @@ func TestExpandBraces(t *testing.T) {
 		}
 	}
 }
+
+func TestCompactLits(t *testing.T) {
+	tests := []struct {
+		in, want []string
+	}{
+		{[]string{"w=0", "w:0"}, []string{"w=0", "w:0"}},
+		{[]string{".setscale(0", ".setscale(1", ".setscale(2", ".setscale(3", ".tofixed(0"}, []string{".setscale(", ".tofixed(0"}},
+		{[]string{"health-check", "health-checks", "health-probe", "health-probes", "probe"}, []string{"probe", "health-"}},
+		{[]string{"w=0", "w:0", "j=false", "journal", "fsync"}, []string{"w:0", "w=0", "fsync", "j=false", "journal"}},
+		{[]string{"round_up", "round_down", "round_half_even", "round_half_up", "roundingmode.up"}, []string{"round"}},
+		{[]string{"round_up", "round_down", "round_half_even", "round_half_up", "bigdecimal.up"}, []string{"round_", "bigdecimal.up"}},
+	}
+	for _, tt := range tests {
+		if got := compactLits(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("compactLits(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		// Soundness: every input literal contains one of the output literals.
+		got := compactLits(tt.in)
+		for _, l := range tt.in {
+			if !containsAny(l, got) {
+				t.Errorf("compactLits(%q) = %q loses %q", tt.in, got, l)
+			}
+		}
+	}
+}

@@ -102,13 +102,16 @@
 //	ignore_keys       = '^settimeout$' # optional: keys (as written) to skip
 //	ignore_in_block   = '\bhealthcheck\b'  # optional, see below
 //	only_in_block     = '...'          # optional, see below
+//	factors           = [1000.0, 1024.0]  # optional: only a move by one of these factors
 //
 //	# Dropped dimension: within a hunk, a removed line matching `line` had an
 //	# `item` that no added line matching `line` still has (and at least one
-//	# such added line exists, i.e. the line was edited, not deleted).
+//	# such added line exists, i.e. the line was edited, not deleted). If
+//	# `line` has a (?P<net>...) group, lines only pair up with lines whose
+//	# group has the same value (the same package, the same key).
 //	[[class.dropped]]
 //	line = 'cache[_-]?key'
-//	item = 'user|tenant|locale'
+//	item = 'user|tenant|locale'   # a (?P<net>...) group, if any, is what is compared
 //
 // A numeric pattern must have a (?P<value>...) group and may have
 // (?P<key>...) and (?P<unit>...) groups; names may repeat across
@@ -121,7 +124,12 @@
 // line, as far as the hunk shows them, lower-cased, sorted and joined by
 // spaces ("interval retries test timeout"); only_in_block and
 // ignore_in_block are matched against that string. This tells a docker
-// healthcheck's "retries: 3" (a probe threshold) from a client's.
+// healthcheck's "retries: 3" (a probe threshold) from a client's. With
+// factors, a pair that moved in `direction` only matches if the larger
+// value is one of the factors (within 1%) times the smaller one; both must
+// be positive and finite. A value that jumps exactly 1000× in one edit is
+// the mark of a unit mix-up (milliseconds written where seconds are read),
+// while tuning a TTL from a minute to a day (1440×) is not.
 //
 // Units: duration understands ns, us, ms, s, m, h, d, w (and long forms,
 // Go's "5 * time.Second", Ruby's "5.minutes"); a bare number takes the unit
@@ -147,6 +155,14 @@
 // whose literals it contains. On a candidate line, each regexp of the class
 // runs only if the line also contains one of the literals derived from that
 // regexp's syntax tree (notes, which skip the automaton, use this filter
-// too). A 200 KB diff costs one linear scan plus regexps on a handful of
-// lines.
+// too; so do skip_from/skip_until markers). Derived sets are compacted to
+// shared prefixes (".setscale(0" … ".setscale(9" become ".setscale("). A
+// class restricted to some files drops the other files' candidate lines
+// before its first pass. A 200 KB diff costs one linear scan plus regexps on
+// a handful of lines.
+//
+// Writing fast classes: prefer require literals that ordinary code lines do
+// not contain (":latest", "=={digit}", "visibility"), anchor patterns that
+// describe a whole line with ^ (the regexp engine then tries one start
+// position), and prefer globs to path_regex (globs are string tests).
 package catalog

@@ -176,6 +176,7 @@ func withoutPrefilter(c *Catalog) *Catalog {
 		cp := *cl
 		cp.literals = nil
 		cp.added, cp.removed, cp.notes = unfilter(cl.added), unfilter(cl.removed), unfilter(cl.notes)
+		cp.skipFrom, cp.skipUntil = unfilter(cl.skipFrom), unfilter(cl.skipUntil)
 		cp.numeric = slices.Clone(cl.numeric)
 		for j := range cp.numeric {
 			cp.numeric[j].lits = nil

@@ -17,16 +17,19 @@ type glob struct {
 type globKind uint8
 
 const (
-	globExact  globKind = iota // name
-	globSuffix                 // *name
-	globPrefix                 // name*
-	globDir                    // **/dir/** (dir anywhere in the path)
+	globExact    globKind = iota // name
+	globSuffix                   // *name
+	globPrefix                   // name*
+	globDir                      // **/dir/** (dir anywhere in the path)
+	globContains                 // *name* (within one path element)
+	globAffix                    // pre*suf (within one path element)
 	globRegexp
 )
 
 type globAlt struct {
 	kind       globKind
-	lit        string
+	lit        string // globAffix: the prefix
+	suffix     string // globAffix only
 	head, body string // globDir: "dir/" and "/dir/"
 	re         *regexp.Regexp
 }
@@ -54,6 +57,10 @@ func (g glob) matchParts(full, base string) bool {
 			ok = strings.HasPrefix(p, a.lit)
 		case globDir:
 			ok = strings.HasPrefix(p, a.head) || strings.Contains(p, a.body)
+		case globContains:
+			ok = strings.Contains(p, a.lit)
+		case globAffix:
+			ok = len(p) >= len(a.lit)+len(a.suffix) && strings.HasPrefix(p, a.lit) && strings.HasSuffix(p, a.suffix)
 		default:
 			ok = a.re.MatchString(p)
 		}
@@ -96,6 +103,12 @@ func compileGlobAlt(g string) (globAlt, error) {
 		return globAlt{kind: globSuffix, lit: g[1:]}, nil
 	case strings.HasSuffix(g, "*") && !strings.ContainsAny(g[:len(g)-1], meta+"/"):
 		return globAlt{kind: globPrefix, lit: g[:len(g)-1]}, nil
+	case !strings.Contains(g, "/") && len(g) > 2 && strings.HasPrefix(g, "*") && strings.HasSuffix(g, "*") &&
+		!strings.ContainsAny(g[1:len(g)-1], meta):
+		return globAlt{kind: globContains, lit: g[1 : len(g)-1]}, nil
+	case !strings.Contains(g, "/") && strings.Count(g, "*") == 1 && !strings.ContainsAny(g, "?["):
+		pre, suf, _ := strings.Cut(g, "*")
+		return globAlt{kind: globAffix, lit: pre, suffix: suf}, nil
 	case strings.HasPrefix(g, "**/") && strings.HasSuffix(g, "/**") && len(g) > 6 &&
 		!strings.ContainsAny(g[3:len(g)-3], meta+"/"):
 		dir := g[3 : len(g)-3]

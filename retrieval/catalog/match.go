@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"math"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +17,7 @@ type evaluator struct {
 	s      *scratch
 	cl     *class
 	cands  []int32
+	kept   []int32                     // buffer: cands of files a path-restricted class looks at
 	fileOK []int8                      // per file: 0 unknown, 1 allowed, 2 not allowed
 	skip   map[int32]bool              // lines inside skip_from…skip_until sections
 	swept  map[int32]bool              // files whose sections are computed
@@ -23,13 +26,23 @@ type evaluator struct {
 
 // run reports whether cl matches, given the candidate lines for it.
 func (e *evaluator) run(cl *class, cands []int32) (Match, bool) {
-	e.cl, e.cands = cl, cands
-	e.fileOK = e.fileOK[:0]
-	for range e.s.files {
-		e.fileOK = append(e.fileOK, 0)
-	}
+	e.cl = cl
+	e.fileOK = slices.Grow(e.fileOK[:0], len(e.s.files))[:len(e.s.files)]
+	clear(e.fileOK)
 	e.skip, e.swept = nil, nil
 	clear(e.netSet)
+	// A class restricted to some files drops the other files' lines once,
+	// instead of in every pass (every pass tests allowed() anyway).
+	if len(cl.paths) > 0 || cl.pathRe != nil || len(cl.exclude) > 0 {
+		kept := e.kept[:0]
+		for _, li := range cands {
+			if f := e.s.lines[li].file; f < 0 || e.fileAllowedAt(f) {
+				kept = append(kept, li)
+			}
+		}
+		e.kept, cands = kept, kept
+	}
+	e.cands = cands
 
 	ev, ok := e.patterns()
 	if !ok {
@@ -69,18 +82,8 @@ func (e *evaluator) allowed(li int32) bool {
 	if ln.kind == kindNote {
 		return true
 	}
-	if ln.file >= 0 {
-		switch e.fileOK[ln.file] {
-		case 0:
-			if e.fileAllowed(&e.s.files[ln.file]) {
-				e.fileOK[ln.file] = 1
-			} else {
-				e.fileOK[ln.file] = 2
-				return false
-			}
-		case 2:
-			return false
-		}
+	if ln.file >= 0 && !e.fileAllowedAt(ln.file) {
+		return false
 	}
 	if isComment(ln.text) {
 		return false
@@ -91,28 +94,45 @@ func (e *evaluator) allowed(li int32) bool {
 	return true
 }
 
+// fileAllowedAt reports, with caching, whether file fi counts for the class.
+func (e *evaluator) fileAllowedAt(fi int32) bool {
+	switch e.fileOK[fi] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	if e.fileAllowed(&e.s.files[fi]) {
+		e.fileOK[fi] = 1
+		return true
+	}
+	e.fileOK[fi] = 2
+	return false
+}
+
 func (e *evaluator) fileAllowed(f *fileInfo) bool {
 	cl := e.cl
 	if f.excluded && cl.defaultExcludes {
 		return false
 	}
-	for _, g := range cl.exclude {
-		if f.path != "" && g.match(f.path) {
+	p := strings.TrimPrefix(f.path, "./")
+	base := path.Base(p)
+	// The inclusion test first: most files of a diff fail it at once.
+	if len(cl.paths) > 0 || cl.pathRe != nil {
+		if p == "" || !matchAny(cl.paths, p, base) && (cl.pathRe == nil || !cl.pathRe.MatchString(f.path)) {
 			return false
 		}
 	}
-	if len(cl.paths) == 0 && cl.pathRe == nil {
-		return true
-	}
-	if f.path == "" {
-		return false
-	}
-	for _, g := range cl.paths {
-		if g.match(f.path) {
+	return p == "" || !matchAny(cl.exclude, p, base)
+}
+
+func matchAny(gs []glob, p, base string) bool {
+	for _, g := range gs {
+		if g.matchParts(p, base) {
 			return true
 		}
 	}
-	return cl.pathRe != nil && cl.pathRe.MatchString(f.path)
+	return false
 }
 
 // skipped reports whether line li lies in a skip_from…skip_until section of
@@ -129,12 +149,11 @@ func (e *evaluator) skipped(li int32) bool {
 		e.swept[ln.file] = true
 		on := false
 		for i := f.first; i < f.end; i++ {
-			t := e.s.lines[i].text
 			if on {
-				if anyMatch(e.cl.skipUntil, t) {
+				if e.anyPattern(e.cl.skipUntil, i) {
 					on = false
 				}
-			} else if anyMatch(e.cl.skipFrom, t) {
+			} else if e.anyPattern(e.cl.skipFrom, i) {
 				on = true
 			}
 			if on {
@@ -143,6 +162,18 @@ func (e *evaluator) skipped(li int32) bool {
 		}
 	}
 	return e.skip[li]
+}
+
+// anyPattern reports whether one of ps matches line li, trying a regexp only
+// if the line contains one of its derived literals.
+func (e *evaluator) anyPattern(ps []pattern, li int32) bool {
+	t := e.s.lines[li].text
+	for _, p := range ps {
+		if e.has(li, p.lits) && p.re.MatchString(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func anyMatch(rs []*regexp.Regexp, s string) bool {
@@ -310,8 +341,10 @@ func (e *evaluator) numbers() (string, bool) {
 			if ln.kind != kindAdd && ln.kind != kindDel {
 				continue
 			}
-			// A numeric rule needs a number on the line.
-			if !hasDigit(ln.text) || !e.has(li, r.lits) || !e.allowed(li) {
+			// A numeric rule needs a number on the line. The file test comes
+			// first: it is cached per file and rejects most lines of
+			// path-restricted classes at once.
+			if !e.allowed(li) || !hasDigit(ln.text) || !e.has(li, r.lits) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringSubmatchIndex(ln.text, -1) {
@@ -365,6 +398,9 @@ func (e *evaluator) numbers() (string, bool) {
 			if r.increase {
 				risky = a.v > oldV
 			}
+			if risky && len(r.factors) > 0 {
+				risky = movedByFactor(oldV, a.v, r.factors)
+			}
 			if !risky || anyMatch(e.cl.unless, aln.text) {
 				continue
 			}
@@ -372,6 +408,25 @@ func (e *evaluator) numbers() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// movedByFactor reports whether two positive, finite values differ by one
+// of the factors (within 1%), in either direction. Zero, negative and
+// unlimited values have no meaningful ratio and never count.
+func movedByFactor(old, cur float64, factors []float64) bool {
+	if old <= 0 || cur <= 0 || math.IsInf(old, 0) || math.IsInf(cur, 0) {
+		return false
+	}
+	ratio := cur / old
+	if ratio < 1 {
+		ratio = old / cur
+	}
+	for _, f := range factors {
+		if math.Abs(ratio-f) <= f*0.01 {
+			return true
+		}
+	}
+	return false
 }
 
 // pairFor finds the first unused removed entry with the same key in the
@@ -483,43 +538,61 @@ func keyRemoved(dels []numEntry, key string) bool {
 
 // drops finds a dimension that disappeared from an edited line.
 func (e *evaluator) drops() (string, bool) {
+	type side struct{ removed, added []int32 }
+	type group struct {
+		hunk int32
+		key  string // the line's "net" group, if the rule has one
+	}
 	for ri := range e.cl.dropped {
 		r := &e.cl.dropped[ri]
-		// Group candidate lines of this rule by hunk, keeping order.
-		var hunks []int32
-		byHunk := make(map[int32][2][]int32)
+		// Group candidate lines of this rule by hunk (and line key), keeping order.
+		var order []group
+		groups := make(map[group]side)
 		for _, li := range e.cands {
 			ln := &e.s.lines[li]
-			if (ln.kind != kindAdd && ln.kind != kindDel) || !e.has(li, r.lineLits) || !e.allowed(li) || !r.line.MatchString(ln.text) {
+			if ln.kind != kindAdd && ln.kind != kindDel || !e.allowed(li) || !e.has(li, r.lineLits) {
 				continue
 			}
-			h, ok := byHunk[ln.hunk]
+			g := group{hunk: ln.hunk}
+			if len(r.lineNet) == 0 {
+				if !r.line.MatchString(ln.text) {
+					continue
+				}
+			} else {
+				loc := r.line.FindStringSubmatchIndex(ln.text)
+				if loc == nil {
+					continue
+				}
+				g.key = netKey(ln.text, loc, r.lineNet)
+			}
+			sd, ok := groups[g]
 			if !ok {
-				hunks = append(hunks, ln.hunk)
+				order = append(order, g)
 			}
-			side := 0
 			if ln.kind == kindAdd {
-				side = 1
+				sd.added = append(sd.added, li)
+			} else {
+				sd.removed = append(sd.removed, li)
 			}
-			h[side] = append(h[side], li)
-			byHunk[ln.hunk] = h
+			groups[g] = sd
 		}
-		for _, hk := range hunks {
-			h := byHunk[hk]
-			if len(h[0]) == 0 || len(h[1]) == 0 {
+		for _, g := range order {
+			sd := groups[g]
+			if len(sd.removed) == 0 || len(sd.added) == 0 {
 				continue
 			}
 			kept := make(map[string]bool)
-			for _, li := range h[1] {
-				for _, it := range r.item.FindAllString(e.s.lines[li].text, -1) {
-					kept[normalize(it)] = true
+			for _, li := range sd.added {
+				t := e.s.lines[li].text
+				for _, loc := range r.item.FindAllStringSubmatchIndex(t, -1) {
+					kept[netKey(t, loc, r.net)] = true
 				}
 			}
-			for _, li := range h[0] {
+			for _, li := range sd.removed {
 				ln := &e.s.lines[li]
-				for _, loc := range r.item.FindAllStringIndex(ln.text, -1) {
+				for _, loc := range r.item.FindAllStringSubmatchIndex(ln.text, -1) {
 					it := ln.text[loc[0]:loc[1]]
-					if kept[normalize(it)] || anyMatch(e.cl.unless, ln.text) {
+					if kept[netKey(ln.text, loc, r.net)] || anyMatch(e.cl.unless, ln.text) {
 						continue
 					}
 					return evidence(ln, loc[0], loc[1], "(dropped "+strings.TrimSpace(it)+")"), true

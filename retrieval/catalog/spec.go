@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"regexp/syntax"
@@ -38,14 +39,15 @@ type classSpec struct {
 }
 
 type numericSpec struct {
-	Pattern         string   `toml:"pattern"`
-	Direction       string   `toml:"direction"`
-	Unit            string   `toml:"unit"`
-	ZeroIsUnlimited bool     `toml:"zero_is_unlimited"`
-	Absent          *float64 `toml:"absent"`
-	IgnoreKeys      string   `toml:"ignore_keys"`
-	OnlyInBlock     string   `toml:"only_in_block"`
-	IgnoreInBlock   string   `toml:"ignore_in_block"`
+	Pattern         string    `toml:"pattern"`
+	Direction       string    `toml:"direction"`
+	Unit            string    `toml:"unit"`
+	ZeroIsUnlimited bool      `toml:"zero_is_unlimited"`
+	Absent          *float64  `toml:"absent"`
+	IgnoreKeys      string    `toml:"ignore_keys"`
+	OnlyInBlock     string    `toml:"only_in_block"`
+	IgnoreInBlock   string    `toml:"ignore_in_block"`
+	Factors         []float64 `toml:"factors"`
 }
 
 type droppedSpec struct {
@@ -66,8 +68,8 @@ type class struct {
 	dropped         []droppedRule
 	unless          []*regexp.Regexp
 	unlessChange    []*regexp.Regexp
-	skipFrom        []*regexp.Regexp
-	skipUntil       []*regexp.Regexp
+	skipFrom        []pattern // section markers, with derived literals: they
+	skipUntil       []pattern // are tried on every line of the files looked at
 	paths           []glob
 	pathRe          *regexp.Regexp
 	exclude         []glob
@@ -96,11 +98,14 @@ type numericRule struct {
 	ignoreKeys      *regexp.Regexp
 	onlyBlock       *regexp.Regexp
 	ignoreBlock     *regexp.Regexp
+	factors         []float64 // if set, only a move by one of these factors (±1%) counts
 }
 
 type droppedRule struct {
 	line, item *regexp.Regexp
 	lineLits   []string
+	net        []int // item subexpressions named "net": compare those, not the whole item
+	lineNet    []int // line subexpressions named "net": only lines with the same value pair up
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -334,10 +339,10 @@ func compileClass(sp *classSpec) (*class, error) {
 	if cl.unlessChange, err = list("unless_change", sp.UnlessChange); err != nil {
 		return nil, err
 	}
-	if cl.skipFrom, err = list("skip_from", sp.SkipFrom); err != nil {
+	if cl.skipFrom, err = pats("skip_from", sp.SkipFrom); err != nil {
 		return nil, err
 	}
-	if cl.skipUntil, err = list("skip_until", sp.SkipUntil); err != nil {
+	if cl.skipUntil, err = pats("skip_until", sp.SkipUntil); err != nil {
 		return nil, err
 	}
 	if len(cl.skipUntil) > 0 && len(cl.skipFrom) == 0 {
@@ -378,6 +383,12 @@ func compileClass(sp *classSpec) (*class, error) {
 		if ns.Absent != nil {
 			rule.hasAbsent, rule.absent = true, *ns.Absent
 		}
+		for j, f := range ns.Factors {
+			if !(f > 1) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("%s.factors[%d]: %v must be a finite number greater than 1", name, j, f)
+			}
+			rule.factors = append(rule.factors, f)
+		}
 		if ns.IgnoreKeys != "" {
 			if rule.ignoreKeys, err = re(name+".ignore_keys", -1, ns.IgnoreKeys); err != nil {
 				return nil, err
@@ -405,7 +416,7 @@ func compileClass(sp *classSpec) (*class, error) {
 		if err != nil {
 			return nil, err
 		}
-		cl.dropped = append(cl.dropped, droppedRule{line: l, item: it, lineLits: literalsOf(l)})
+		cl.dropped = append(cl.dropped, droppedRule{line: l, item: it, lineLits: literalsOf(l), net: groupIndices(it, "net"), lineNet: groupIndices(l, "net")})
 	}
 	if !cl.hasDiffTriggers() && len(cl.notes) == 0 {
 		return nil, fmt.Errorf("no trigger: set at least one of added, removed, notes, numeric, dropped")
@@ -413,6 +424,7 @@ func compileClass(sp *classSpec) (*class, error) {
 	if err := cl.checkPrefilter(len(sp.Require) > 0); err != nil {
 		return nil, err
 	}
+	cl.compactFilters()
 
 	for i, g := range sp.Paths {
 		cg, err := compileGlob(g)
@@ -434,6 +446,28 @@ func compileClass(sp *classSpec) (*class, error) {
 		}
 	}
 	return cl, nil
+}
+
+// compactFilters shrinks the per-regexp literal filters (see compactLits);
+// they are only tested on candidate lines, after the soundness checks.
+func (cl *class) compactFilters() {
+	for _, ps := range [][]pattern{cl.added, cl.removed, cl.notes, cl.skipFrom, cl.skipUntil} {
+		for i := range ps {
+			if ps[i].lits != nil {
+				ps[i].lits = compactLits(ps[i].lits)
+			}
+		}
+	}
+	for i := range cl.numeric {
+		if cl.numeric[i].lits != nil {
+			cl.numeric[i].lits = compactLits(cl.numeric[i].lits)
+		}
+	}
+	for i := range cl.dropped {
+		if cl.dropped[i].lineLits != nil {
+			cl.dropped[i].lineLits = compactLits(cl.dropped[i].lineLits)
+		}
+	}
 }
 
 // maxFilterLits is the largest derived literal set tested per line before
