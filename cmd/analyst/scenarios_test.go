@@ -24,7 +24,7 @@ const scenariosRecallAt3Target = 0.9
 // ratchet that catches regressions until the target is met. Raise it as the
 // ranking improves; never lower it to make a change pass. The test reports
 // the gap to the target.
-const scenariosRecallAt3Floor = 9.0 / 28
+const scenariosRecallAt3Floor = 12.0 / 28
 
 // scenariosEnd is the end of the scenario history: a Monday evening, so the
 // timeline reads as working days.

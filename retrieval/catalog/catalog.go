@@ -42,6 +42,18 @@ type Catalog struct {
 	optOut  bool    // some class looks at default-excluded files
 	pool    sync.Pool
 	fp      string // fingerprint of the definitions
+	// compiled, when set, builds the real catalogue on first use: Default
+	// is lazy, so a process that only needs the fingerprint (an ask with
+	// nothing new to index) does not pay for compiling every class.
+	compiled func() *Catalog
+}
+
+// resolve returns the compiled catalogue behind a lazy one.
+func (c *Catalog) resolve() *Catalog {
+	if c != nil && c.compiled != nil {
+		return c.compiled()
+	}
+	return c
 }
 
 //go:embed classes.toml
@@ -57,7 +69,11 @@ var defaultCatalog = sync.OnceValue(func() *Catalog {
 
 // Default returns the built-in catalogue, parsed once from the embedded
 // classes.toml. The returned Catalog is shared and immutable.
-func Default() *Catalog { return defaultCatalog() }
+func Default() *Catalog { return defaultLazy }
+
+// defaultLazy fingerprints the embedded definitions at once and compiles
+// them on first use.
+var defaultLazy = &Catalog{fp: fingerprint(builtinTOML), compiled: defaultCatalog}
 
 // Load parses a catalogue in the TOML format described in the package
 // documentation. Errors name the offending class and field.
@@ -98,6 +114,7 @@ func fingerprint(data ...[]byte) string {
 // c. A class of other whose id already exists in c replaces it in place;
 // other classes are appended in their order. Neither input is modified.
 func (c *Catalog) Extend(other *Catalog) *Catalog {
+	c, other = c.resolve(), other.resolve()
 	var base []*class
 	if c != nil {
 		base = c.classes
@@ -125,6 +142,7 @@ func (c *Catalog) Extend(other *Catalog) *Catalog {
 
 // Len returns the number of classes.
 func (c *Catalog) Len() int {
+	c = c.resolve()
 	if c == nil {
 		return 0
 	}
@@ -133,6 +151,7 @@ func (c *Catalog) Len() int {
 
 // Classes returns the class ids in catalogue order.
 func (c *Catalog) Classes() []string {
+	c = c.resolve()
 	if c == nil {
 		return nil
 	}
@@ -167,6 +186,7 @@ func newCatalog(classes []*class) *Catalog {
 // Match returns every class that matches ch, at most one Match per class, in
 // catalogue order.
 func (c *Catalog) Match(ch Change) []Match {
+	c = c.resolve()
 	if c == nil || len(c.classes) == 0 {
 		return nil
 	}

@@ -32,3 +32,17 @@ notes = ["hello"]
 		t.Error("extending does not change the fingerprint")
 	}
 }
+
+func TestDefaultIsLazyButSame(t *testing.T) {
+	lazy, compiled := Default(), defaultCatalog()
+	if lazy.Fingerprint() != compiled.Fingerprint() {
+		t.Errorf("lazy fingerprint %s, compiled %s", lazy.Fingerprint(), compiled.Fingerprint())
+	}
+	if lazy.Len() != compiled.Len() || lazy.Len() < 60 {
+		t.Errorf("lazy has %d classes, compiled %d", lazy.Len(), compiled.Len())
+	}
+	ch := Change{Diff: "diff --git a/.env b/.env\n--- a/.env\n+++ b/.env\n@@ -1 +1 @@\n-MONGO_URL=mongodb://db/shop?w=majority\n+MONGO_URL=mongodb://db/shop?w=0&journal=false\n", Paths: []string{".env"}}
+	if len(lazy.Match(ch)) == 0 || len(lazy.Match(ch)) != len(compiled.Match(ch)) {
+		t.Error("lazy and compiled catalogues match differently")
+	}
+}

@@ -164,6 +164,7 @@ func TestFixtures(t *testing.T) {
 // filtering at all (neither the scan literals nor the per-pattern derived
 // literals), so every line is tried against every regexp.
 func withoutPrefilter(c *Catalog) *Catalog {
+	c = c.resolve()
 	unfilter := func(ps []pattern) []pattern {
 		out := slices.Clone(ps)
 		for i := range out {
