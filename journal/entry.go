@@ -72,6 +72,9 @@ type Meta struct {
 	DiffCut bool `json:"diff_cut,omitempty"`
 	// Binary lists changed files git reports as binary.
 	Binary []string `json:"binary,omitempty"`
+	// Root is set on a commit without parents: the start of a history (an
+	// initial commit, an import of a project).
+	Root bool `json:"root,omitempty"`
 	// Source says how the entry arrived: "index", "hook", "note".
 	Source string `json:"source,omitempty"`
 	// Origin is the git directory a commit was read from.
@@ -81,7 +84,7 @@ type Meta struct {
 // IsZero reports whether m carries nothing.
 func (m Meta) IsZero() bool {
 	return m.Reverts == "" && m.Added == 0 && m.Deleted == 0 && m.Files == 0 && !m.DiffCut &&
-		len(m.Binary) == 0 && m.Source == "" && m.Origin == ""
+		len(m.Binary) == 0 && m.Source == "" && m.Origin == "" && !m.Root
 }
 
 // LiveAt reports whether the entry counts as a live change at time t: commits

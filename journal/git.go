@@ -422,6 +422,7 @@ func (p *patchParser) parseHeader(h string) {
 	}
 	e.Title = validUTF8(strings.TrimSpace(f[4]))
 	e.Body = validUTF8(strings.TrimSpace(f[5]))
+	e.Meta.Root = strings.TrimSpace(f[1]) == ""
 	if m := revertRe.FindStringSubmatch(e.Body); m != nil {
 		e.Meta.Reverts = m[1]
 	}

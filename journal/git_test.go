@@ -151,6 +151,9 @@ func TestGitCommits(t *testing.T) {
 	if len(byID[first].Paths) != 2 {
 		t.Errorf("first commit paths = %v", byID[first].Paths)
 	}
+	if !byID[first].Meta.Root || byID[cause].Meta.Root {
+		t.Errorf("root flags: first %v, later %v; want true, false", byID[first].Meta.Root, byID[cause].Meta.Root)
+	}
 
 	// --all reads the feature branch too (already merged here, so same set),
 	// and --since keeps only newer commits.

@@ -41,9 +41,11 @@ type Doc struct {
 	// Files is how many files the change touched (all of them, also when
 	// the stored paths were cut).
 	Files int
-	Hits  []Hit
-	Hash  uint64
-	Len   [numFields]uint32
+	// Root marks the first commit of a history.
+	Root bool
+	Hits []Hit
+	Hash uint64
+	Len  [numFields]uint32
 }
 
 // posting is one document's term frequencies per field (capped at 255).
@@ -88,7 +90,7 @@ func NewIndex(cat *catalog.Catalog) *Index {
 }
 
 func versionOf(cat *catalog.Catalog) string {
-	v := fmt.Sprintf("idx4.t%d.%s", token.Version, embed.NewBuiltin().Name())
+	v := fmt.Sprintf("idx5.t%d.%s", token.Version, embed.NewBuiltin().Name())
 	if cat != nil {
 		v += ".c" + cat.Fingerprint()
 	}
@@ -190,7 +192,7 @@ const builtinMaxTerms = 2500
 func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
 	fields, hits := docFields(e, ix.cat)
 	pd := preparedDoc{doc: Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
-		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Files: max(e.Meta.Files, len(e.Paths)), Hits: hits,
+		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Files: max(e.Meta.Files, len(e.Paths)), Root: e.Meta.Root, Hits: hits,
 		Hash: contentHash(e)}}
 	counts := make(map[string]*[numFields]uint32, 256)
 	var perField [numFields][]string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,5 +192,28 @@ func TestAddReplacesChangedEntry(t *testing.T) {
 	ids := rankIDs(t, ix, Query{Text: "persistence", At: t0.Add(100 * time.Hour), Top: 10})
 	if len(ids) == 0 || ids[0] != sha(1) {
 		t.Errorf("replaced doc's new terms not found: %v", ids)
+	}
+}
+
+func TestRankDampsRootCommit(t *testing.T) {
+	es := sampleEntries()
+	es[0].Meta.Root = true // "Add order service": everything at once
+	ix := NewIndex(catalog.Default())
+	ix.Add(context.Background(), es)
+	q := Query{Text: "order save insert", At: t0.Add(100 * time.Hour), Top: 10}
+	res, _ := ix.Rank(context.Background(), q, DefaultWeights)
+	w := DefaultWeights
+	w.Root = 1
+	undamped, _ := ix.Rank(context.Background(), q, w)
+	score := func(r Result) float64 {
+		for _, s := range r.Suspects {
+			if s.ID == sha(1) {
+				return s.Score
+			}
+		}
+		return -1
+	}
+	if got, want := score(res), score(undamped)*DefaultWeights.Root; math.Abs(got-want) > 1e-9 || got <= 0 {
+		t.Errorf("root commit score %.4f, want %.4f (undamped × %.2f)", got, want, DefaultWeights.Root)
 	}
 }

@@ -45,6 +45,7 @@ func (ix *Index) Save(path string) error {
 			w.str(d.Title)
 			w.str(d.Reverts)
 			w.u64(uint64(d.Files))
+			w.u64(uint64(boolInt(d.Root)))
 			w.u64(d.Hash)
 			for f := range numFields {
 				w.u64(uint64(d.Len[f]))
@@ -92,6 +93,7 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 			d.ID, d.Seq, d.Time = r.str(), r.i64(), r.i64()
 			d.Repo, d.Kind, d.Ref, d.Title, d.Reverts = r.str(), r.str(), r.str(), r.str(), r.str()
 			d.Files = int(r.u64())
+			d.Root = r.u64() != 0
 			d.Hash = r.u64()
 			for f := range numFields {
 				d.Len[f] = uint32(r.u64())
@@ -186,6 +188,13 @@ func LoadDense(path string) (*DenseSet, error) {
 		return nil, err
 	}
 	return ds, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // DensePath returns the file that holds an embedder's vectors in dir.

@@ -62,6 +62,10 @@ type Weights struct {
 	HalfLife time.Duration
 	// Reverted multiplies the score of a change reverted before the incident.
 	Reverted float64
+	// Root multiplies the score of the first commit of a history: it made
+	// everything at once, so every incident's words are in it, yet nothing
+	// worked before it that it could have broken.
+	Root float64
 }
 
 // DefaultWeights are the weights analyst ranks with.
@@ -79,6 +83,7 @@ var DefaultWeights = Weights{
 	Trace:    0.6,
 	HalfLife: 365 * 24 * time.Hour,
 	Reverted: 0.5,
+	Root:     0.3,
 }
 
 // Suspect is one ranked change.
@@ -252,6 +257,9 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		}
 		s.Trace = q.Evidence[d.ID]
 		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency + w.Trace*s.Trace.Score
+		if d.Root {
+			s.Score *= w.Root
+		}
 		if r, ok := reverted[d.Ref]; ok && d.Ref != "" {
 			s.RevertedBy = r
 			s.Score *= w.Reverted
