@@ -81,8 +81,8 @@ func Build(ctx context.Context, dir string, incidentAt time.Time) (*History, err
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 
-	g := newGit(repo)
-	if _, err := g.run(ctx, dana, time.Time{}, "", "init", "-q", "-b", "main"); err != nil {
+	g := gitrun.New(repo, "demo")
+	if _, err := g.Run(ctx, dana, time.Time{}, "", "init", "-q", "-b", "main"); err != nil {
 		return nil, err
 	}
 
@@ -121,7 +121,7 @@ func Build(ctx context.Context, dir string, incidentAt time.Time) (*History, err
 			if sha == "" {
 				return nil, fmt.Errorf("demo: revert of unknown commit %q", s.revert)
 			}
-			if _, err := g.run(ctx, s.who, when, "", "revert", "--no-edit", sha); err != nil {
+			if _, err := g.Run(ctx, s.who, when, "", "revert", "--no-edit", sha); err != nil {
 				return nil, err
 			}
 			if err := reload(repo, files, touched[s.revert]); err != nil {
@@ -133,15 +133,15 @@ func Build(ctx context.Context, dir string, incidentAt time.Time) (*History, err
 				return nil, fmt.Errorf("demo: step %d (%q): %w", i+1, s.subject, err)
 			}
 			touched[s.subject] = paths
-			if _, err := g.run(ctx, s.who, when, "", "add", "-A"); err != nil {
+			if _, err := g.Run(ctx, s.who, when, "", "add", "-A"); err != nil {
 				return nil, err
 			}
-			if _, err := g.run(ctx, s.who, when, s.message(), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
+			if _, err := g.Run(ctx, s.who, when, s.message(), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
 				return nil, err
 			}
 		}
 		if need[s.subject] {
-			out, err := g.run(ctx, s.who, when, "", "rev-parse", "HEAD")
+			out, err := g.Run(ctx, s.who, when, "", "rev-parse", "HEAD")
 			if err != nil {
 				return nil, err
 			}
@@ -190,20 +190,20 @@ func BuildBare(ctx context.Context, dir string, incidentAt time.Time) (*History,
 // CloneBare makes a bare clone of repo at dst, with the same isolated git
 // environment Build uses.
 func CloneBare(ctx context.Context, repo, dst string) error {
-	g := newGit(filepath.Dir(dst))
-	if err := os.MkdirAll(g.dir, 0o755); err != nil {
+	g := gitrun.New(filepath.Dir(dst), "demo")
+	if err := os.MkdirAll(g.Dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	_, err := g.run(ctx, dana, time.Time{}, "", "clone", "-q", "--bare", "--no-local", repo, dst)
+	_, err := g.Run(ctx, dana, time.Time{}, "", "clone", "-q", "--bare", "--no-local", repo, dst)
 	return err
 }
 
 // person is a commit author.
-type person struct{ name, email string }
+type person = gitrun.Person
 
 var (
-	dana  = person{"Dana Reyes", "dana@shop.example"}
-	priya = person{"Priya Nair", "priya@shop.example"}
+	dana  = person{Name: "Dana Reyes", Email: "dana@shop.example"}
+	priya = person{Name: "Priya Nair", Email: "priya@shop.example"}
 )
 
 // referenceClock is the UTC time of day at which the timeline assumes the
@@ -344,20 +344,4 @@ func reload(repo string, files map[string]string, paths []string) error {
 		}
 	}
 	return nil
-}
-
-// gitCmd runs git for this package's history (see package gitrun).
-type gitCmd struct {
-	*gitrun.Git
-	dir string
-}
-
-func newGit(dir string) *gitCmd { return &gitCmd{Git: gitrun.New(dir), dir: dir} }
-
-func (g *gitCmd) run(ctx context.Context, who person, when time.Time, stdin string, args ...string) (string, error) {
-	out, err := g.Run(ctx, gitrun.Person{Name: who.name, Email: who.email}, when, stdin, args...)
-	if err != nil {
-		return "", fmt.Errorf("demo: %w", err)
-	}
-	return out, nil
 }

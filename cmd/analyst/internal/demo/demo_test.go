@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/analyst-dev/analyst/cmd/analyst/internal/gitrun"
 )
 
 // testIncidentAt is a Monday evening, so the timeline reads as working hours.
@@ -60,7 +62,7 @@ func shared(t *testing.T) *History {
 
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	out, err := newGit(dir).run(context.Background(), dana, time.Time{}, "", args...)
+	out, err := gitrun.New(dir, "demo").Run(context.Background(), dana, time.Time{}, "", args...)
 	if err != nil {
 		t.Fatal(err)
 	}

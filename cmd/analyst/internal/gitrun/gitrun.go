@@ -19,13 +19,15 @@ type Person struct{ Name, Email string }
 // Git runs git in one directory.
 type Git struct {
 	// Dir is where git runs.
-	Dir  string
-	base []string
+	Dir   string
+	label string
+	base  []string
 }
 
-// New returns a Git for dir. The environment drops the caller's GIT_*,
-// locale and time zone variables and ignores global and system config.
-func New(dir string) *Git {
+// New returns a Git for dir whose errors start with label. The environment
+// drops the caller's GIT_*, locale and time zone variables and ignores
+// global and system config.
+func New(dir, label string) *Git {
 	env := make([]string, 0, len(os.Environ())+8)
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -36,7 +38,7 @@ func New(dir string) *Git {
 	}
 	env = append(env, "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
 		"LC_ALL=C", "TZ=UTC")
-	return &Git{Dir: dir, base: env}
+	return &Git{Dir: dir, label: label, base: env}
 }
 
 // Run runs git args as who, dated when (if non-zero; author and committer
@@ -74,9 +76,9 @@ func (g *Git) Run(ctx context.Context, who Person, when time.Time, stdin string,
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return "", fmt.Errorf("git %s: %w", args[0], ctxErr)
+			return "", fmt.Errorf("%s: git %s: %w", g.label, args[0], ctxErr)
 		}
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("%s: git %s: %w: %s", g.label, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
 }

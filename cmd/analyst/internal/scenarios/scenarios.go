@@ -175,8 +175,8 @@ func Build(ctx context.Context, dir string, end time.Time) (*History, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := newGit(repo)
-	if _, err := g.run(ctx, dana, time.Time{}, "", "init", "-q", "-b", "main"); err != nil {
+	g := gitrun.New(repo, "scenarios")
+	if _, err := g.Run(ctx, dana, time.Time{}, "", "init", "-q", "-b", "main"); err != nil {
 		return nil, err
 	}
 	h := &History{Repo: repo, Causes: make(map[string]Cause), Fixes: make(map[string]time.Time), Start: steps[0].when, End: end}
@@ -188,10 +188,10 @@ func Build(ctx context.Context, dir string, end time.Time) (*History, error) {
 		if err := b.apply(s.ops); err != nil {
 			return nil, fmt.Errorf("scenarios: commit %d (%q): %w", i+1, s.subject, err)
 		}
-		if _, err := g.run(ctx, s.who, s.when, "", "add", "-A"); err != nil {
+		if _, err := g.Run(ctx, s.who, s.when, "", "add", "-A"); err != nil {
 			return nil, err
 		}
-		if _, err := g.run(ctx, s.who, s.when, s.message(), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
+		if _, err := g.Run(ctx, s.who, s.when, s.message(), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
 			return nil, err
 		}
 		if s.cause != "" {
@@ -224,15 +224,15 @@ func Build(ctx context.Context, dir string, end time.Time) (*History, error) {
 }
 
 // person is a commit author.
-type person struct{ name, email string }
+type person = gitrun.Person
 
 var (
-	dana   = person{"Dana Reyes", "dana@shop.example"}
-	priya  = person{"Priya Nair", "priya@shop.example"}
-	tomas  = person{"Tomás Ortega", "tomas@shop.example"}
-	marek  = person{"Marek Novak", "marek@shop.example"}
-	aisha  = person{"Aisha Bello", "aisha@shop.example"}
-	botDep = person{"dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"}
+	dana   = person{Name: "Dana Reyes", Email: "dana@shop.example"}
+	priya  = person{Name: "Priya Nair", Email: "priya@shop.example"}
+	tomas  = person{Name: "Tomás Ortega", Email: "tomas@shop.example"}
+	marek  = person{Name: "Marek Novak", Email: "marek@shop.example"}
+	aisha  = person{Name: "Aisha Bello", Email: "aisha@shop.example"}
+	botDep = person{Name: "dependabot[bot]", Email: "49699333+dependabot[bot]@users.noreply.github.com"}
 )
 
 // referenceClock is the UTC time of day of end on the reference timeline.
@@ -471,20 +471,4 @@ func (b *builder) apply(ops []op) error {
 		}
 	}
 	return nil
-}
-
-// gitCmd runs git for this package's history (see package gitrun).
-type gitCmd struct {
-	*gitrun.Git
-	dir string
-}
-
-func newGit(dir string) *gitCmd { return &gitCmd{Git: gitrun.New(dir), dir: dir} }
-
-func (g *gitCmd) run(ctx context.Context, who person, when time.Time, stdin string, args ...string) (string, error) {
-	out, err := g.Run(ctx, gitrun.Person{Name: who.name, Email: who.email}, when, stdin, args...)
-	if err != nil {
-		return "", fmt.Errorf("scenarios: %w", err)
-	}
-	return out, nil
 }
