@@ -22,6 +22,15 @@ const (
 
 var fieldNames = [numFields]string{"title", "body", "paths", "diff", "context", "funcs", "symptoms"}
 
+// Field indices for Weights.Field and Weights.B, for callers that switch a
+// field off (eval --ablate).
+const (
+	FieldDiff     = fieldDiff
+	FieldContext  = fieldContext
+	FieldFuncs    = fieldFuncs
+	FieldSymptoms = fieldSymptoms
+)
+
 // Hit is a change class that matched a change.
 type Hit struct {
 	Class    string

@@ -15,10 +15,11 @@ import (
 )
 
 type evalOptions struct {
-	repo  string
-	cases string
-	top   int
-	json  bool
+	repo   string
+	cases  string
+	top    int
+	json   bool
+	ablate bool
 }
 
 func evalCommand(env *environment) *cli.Command {
@@ -40,9 +41,10 @@ Examples:
 			&cli.StringFlag{Name: "cases", Usage: "read cases from this JSON Lines `FILE`"},
 			&cli.IntFlag{Name: "top", Usage: "look for the cause in the top `N`", Value: 50},
 			&cli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
+			&cli.BoolFlag{Name: "ablate", Usage: "also rank with each part of the score switched off, to show what it adds"},
 		},
 		Action: func(c *cli.Context) error {
-			o := evalOptions{repo: c.String("repo"), cases: c.String("cases"), top: c.Int("top"), json: c.Bool("json")}
+			o := evalOptions{repo: c.String("repo"), cases: c.String("cases"), top: c.Int("top"), json: c.Bool("json"), ablate: c.Bool("ablate")}
 			if o.repo == "" && o.cases == "" {
 				return usageErr("analyst eval --repo PATH, or --cases FILE", "eval needs a repository or a cases file")
 			}
@@ -61,6 +63,44 @@ type evalReport struct {
 	Newer   evalMetricsJSON `json:"newer_half"`
 	Vectors string          `json:"vectors"`
 	Seconds float64         `json:"seconds"`
+	// Ranks is where each case's cause ranked (0: not in the top).
+	Ranks []caseRank `json:"ranks"`
+	// Ablation ranks again with one part of the score off at a time.
+	Ablation []ablationRow `json:"ablation,omitempty"`
+}
+
+type caseRank struct {
+	ID   string `json:"id"`
+	Rank int    `json:"rank"`
+}
+
+type ablationRow struct {
+	Without string          `json:"without"`
+	All     evalMetricsJSON `json:"all"`
+	Older   evalMetricsJSON `json:"older_half"`
+	Newer   evalMetricsJSON `json:"newer_half"`
+}
+
+// ablations are the parts of the score eval --ablate switches off, one at a
+// time. "catalogue" removes both the symptom score and the symptom words in
+// the lexical fields: what ranking would be without the change classes.
+var ablations = []struct {
+	name string
+	off  func(*retrieval.Weights)
+}{
+	{"vectors", func(w *retrieval.Weights) { w.Vector, w.Dense = 0, 0 }},
+	{"catalogue", func(w *retrieval.Weights) { w.Symptom = 0; w.Field[retrieval.FieldSymptoms] = 0 }},
+	{"recency", func(w *retrieval.Weights) { w.Recency = 0 }},
+	{"trace", func(w *retrieval.Weights) { w.Trace = 0 }},
+	{"diff", func(w *retrieval.Weights) {
+		w.Field[retrieval.FieldDiff], w.Field[retrieval.FieldContext], w.Field[retrieval.FieldFuncs] = 0, 0, 0
+	}},
+	{"first-commit damping", func(w *retrieval.Weights) { w.Root = 1 }},
+	{"revert damping", func(w *retrieval.Weights) { w.Reverted = 1 }},
+	{"all but lexical", func(w *retrieval.Weights) {
+		w.Vector, w.Dense, w.Symptom, w.Recency, w.Trace, w.Root, w.Reverted = 0, 0, 0, 0, 0, 1, 1
+		w.Field[retrieval.FieldSymptoms] = 0
+	}},
 }
 
 type evalMetricsJSON struct {
@@ -146,6 +186,21 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	older, newer := retrieval.Score(ranks[:half]), retrieval.Score(ranks[half:])
 	rep := evalReport{Cases: len(cases), All: toJSON(all), Older: toJSON(older), Newer: toJSON(newer),
 		Vectors: "builtin", Seconds: round3(time.Since(start).Seconds())}
+	for i, c := range cases {
+		rep.Ranks = append(rep.Ranks, caseRank{ID: c.ID, Rank: ranks[i]})
+	}
+	if o.ablate {
+		for _, a := range ablations {
+			aw := w
+			a.off(&aw)
+			m, r, err := ix.Evaluate(ctx, cases, aw, o.top, unreachable)
+			if err != nil {
+				return failErr(err, "", "%v", err)
+			}
+			rep.Ablation = append(rep.Ablation, ablationRow{Without: a.name, All: toJSON(m),
+				Older: toJSON(retrieval.Score(r[:half])), Newer: toJSON(retrieval.Score(r[half:]))})
+		}
+	}
 	if o.json {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -154,6 +209,16 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	fmt.Fprintf(env.stdout, "all          %s\n", all)
 	fmt.Fprintf(env.stdout, "older half   %s\n", older)
 	fmt.Fprintf(env.stdout, "newer half   %s\n", newer)
+	if len(rep.Ablation) > 0 {
+		fmt.Fprintf(env.stdout, "\n%-22s %-13s %-13s %-13s\n", "without", "all MRR/R@10", "older", "newer")
+		row := func(name string, a, o, n evalMetricsJSON) {
+			fmt.Fprintf(env.stdout, "%-22s %.3f/%.3f   %.3f/%.3f   %.3f/%.3f\n", name, a.MRR, a.R10, o.MRR, o.R10, n.MRR, n.R10)
+		}
+		row("(nothing: full score)", rep.All, rep.Older, rep.Newer)
+		for _, a := range rep.Ablation {
+			row(a.Without, a.All, a.Older, a.Newer)
+		}
+	}
 	return nil
 }
 

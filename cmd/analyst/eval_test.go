@@ -59,6 +59,33 @@ func TestEvalMinesFixes(t *testing.T) {
 	if rep.Older.Cases+rep.Newer.Cases != 2 {
 		t.Errorf("halves = %d + %d", rep.Older.Cases, rep.Newer.Cases)
 	}
+	if len(rep.Ranks) != 2 || rep.Ranks[0].Rank != 1 || rep.Ranks[1].Rank != 1 || len(rep.Ranks[0].ID) != 40 {
+		t.Errorf("per-case ranks = %+v, want both fixes (by full sha) at rank 1", rep.Ranks)
+	}
+	if len(rep.Ablation) != 0 {
+		t.Errorf("ablation without --ablate: %+v", rep.Ablation)
+	}
+
+	// --ablate ranks again with each part off, in the same run.
+	out = mustRun(t, "--home", home, "eval", "--repo", repo, "--json", "--ablate")
+	rep = evalReport{}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(rep.Ablation) != len(ablations) {
+		t.Fatalf("ablation rows = %d, want %d\n%s", len(rep.Ablation), len(ablations), out)
+	}
+	for i, row := range rep.Ablation {
+		if row.Without != ablations[i].name || row.All.Cases != 2 || row.Older.Cases+row.Newer.Cases != 2 {
+			t.Errorf("ablation row %d = %+v", i, row)
+		}
+	}
+	text := mustRun(t, "--home", home, "eval", "--repo", repo, "--ablate")
+	for _, want := range []string{"(nothing: full score)", "catalogue", "all but lexical"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("eval --ablate text lacks %q:\n%s", want, text)
+		}
+	}
 
 	// A repository without such trailers says so, with a hint.
 	other := filepath.Join(work, "plain")
