@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/analyst-dev/analyst/internal/ollamatest"
+	"github.com/analyst-dev/analyst/retrieval"
+)
+
+// Tests against a real `ollama serve` (internal/ollamatest), skipped without
+// a server binary. Its models have random weights and write gibberish, so
+// these tests check protocol and shape — exit codes, the JSON contract,
+// vector files, which models were used, warnings and hints — never words.
+
+const realAt = "2026-11-04T00:00:00Z" // after every commit of buildSmallRepo
+
+// realOllama starts a server, isolates the run and points analyst at the
+// server's models. It returns the server, the analyst home and the indexed
+// repository's entry ids.
+func realOllama(t *testing.T) (*ollamatest.Server, string, map[string]bool) {
+	t.Helper()
+	srv := ollamatest.Start(t)
+	work := setIsolatedEnv(t)
+	t.Setenv("OLLAMA_HOST", srv.Host)
+	t.Setenv("ANALYST_EMBED_MODEL", srv.EmbedModel)
+	t.Setenv("ANALYST_CHAT_MODEL", srv.ChatModel)
+	home := filepath.Join(work, "home")
+	repo := buildSmallRepo(t, work)
+	_, errOut, code := analystRun(t, "", "--home", home, "index", "--repo", repo)
+	if code != 0 || !strings.Contains(errOut, "ollama/"+srv.EmbedModel) {
+		t.Fatalf("index with the real server: exit %d\n%s", code, errOut)
+	}
+	return srv, home, journalIDs(t, home)
+}
+
+// journalIDs returns the ids `log --json` lists.
+func journalIDs(t *testing.T, home string) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(mustRun(t, "--home", home, "log", "--json")))
+	for sc.Scan() {
+		var e struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.ID == "" {
+			t.Fatalf("log --json line %q: %v", sc.Text(), err)
+		}
+		ids[e.ID] = true
+	}
+	return ids
+}
+
+// loadDense reads the Ollama embedder's vector file of a home.
+func loadDense(t *testing.T, home, model string) *retrieval.DenseSet {
+	t.Helper()
+	ds, err := retrieval.LoadDense(retrieval.DensePath(filepath.Join(home, "index"), "ollama/"+model))
+	if err != nil {
+		t.Fatalf("vectors of ollama/%s: %v", model, err)
+	}
+	return ds
+}
+
+// askReal runs `ask --json` at realAt and checks the contract.
+func askReal(t *testing.T, home string, args ...string) (askJSON, string) {
+	t.Helper()
+	args = append([]string{"--home", home, "ask", "--json", "--at", realAt}, args...)
+	out, errOut, code := analystRun(t, "", append(args, "API returns None after save")...)
+	if code != 0 {
+		t.Fatalf("ask: exit %d\n%s", code, errOut)
+	}
+	return askJSONOf(t, out), errOut
+}
+
+// checkModelFields checks what a model may have filled: only suspects from
+// the journal, confidence in [0, 1], why only beside a confidence, and none
+// of it when no chat model is reported.
+func checkModelFields(t *testing.T, a askJSON, ids map[string]bool) {
+	t.Helper()
+	if len(a.Suspects) == 0 {
+		t.Fatal("no suspects")
+	}
+	for _, s := range a.Suspects {
+		if !ids[s.ID] {
+			t.Errorf("suspect %q is not a journal entry", s.ID)
+		}
+		if s.Confidence != nil && (*s.Confidence < 0 || *s.Confidence > 1) {
+			t.Errorf("suspect %s: confidence %v outside [0, 1]", s.ID, *s.Confidence)
+		}
+		if s.Why != "" && s.Confidence == nil {
+			t.Errorf("suspect %s: a why without a confidence", s.ID)
+		}
+		if a.Models.Chat == "" && (s.Confidence != nil || s.Why != "") {
+			t.Errorf("suspect %s has model fields but no chat model is reported", s.ID)
+		}
+	}
+	if a.Models.Chat == "" && a.Summary != "" {
+		t.Errorf("a summary but no chat model: %q", a.Summary)
+	}
+}
+
+func TestRealOllamaIndexAndAsk(t *testing.T) {
+	srv, home, ids := realOllama(t)
+	if len(ids) != 4 {
+		t.Fatalf("journal holds %d entries, want 4", len(ids))
+	}
+
+	// The index records the embedder's vectors with its name and dimension,
+	// one unit vector per entry.
+	ds := loadDense(t, home, srv.EmbedModel)
+	if ds.Name != "ollama/"+srv.EmbedModel || ds.Dim != ollamatest.EmbedDim || len(ds.Vecs) != len(ids) {
+		t.Errorf("vector file: name %q, dimension %d, %d vectors; want ollama/%s, %d, %d",
+			ds.Name, ds.Dim, len(ds.Vecs), srv.EmbedModel, ollamatest.EmbedDim, len(ids))
+	}
+	for id, v := range ds.Vecs {
+		if !ids[id] {
+			t.Errorf("vector for %q, which is not in the journal", id)
+		}
+		var sum float64
+		for _, x := range v {
+			sum += float64(x) * float64(x)
+		}
+		if math.Abs(sum-1) > 1e-3 {
+			t.Errorf("vector of %s: squared norm %.4f, want 1", id, sum)
+		}
+	}
+	// A second index embeds nothing again: the same vectors, bit for bit.
+	mustRun(t, "--home", home, "index")
+	again := loadDense(t, home, srv.EmbedModel)
+	for id, v := range ds.Vecs {
+		if !slices.Equal(again.Vecs[id], v) {
+			t.Errorf("re-index changed the vector of %s", id)
+		}
+	}
+
+	t.Run("ask json", func(t *testing.T) {
+		a, errOut := askReal(t, home)
+		t.Logf("models %+v, warnings %q", a.Models, a.Warnings)
+		if a.Models.Embed != "ollama/"+srv.EmbedModel {
+			t.Errorf("models.embed = %q: the dense vectors did not rank", a.Models.Embed)
+		}
+		if len(a.Suspects) != len(ids) {
+			t.Errorf("%d suspects, want all %d entries", len(a.Suspects), len(ids))
+		}
+		checkModelFields(t, a, ids)
+		// The model's reply either parsed (the chat model is reported) or
+		// was a model failure (cut by the token limit, or invalid): then a
+		// warning says retrieval is shown, and a hint what to do.
+		warned := strings.Contains(strings.Join(a.Warnings, "\n"), "showing retrieval only")
+		switch a.Models.Chat {
+		case srv.ChatModel:
+			if warned {
+				t.Errorf("explained, yet warned of retrieval only: %q", a.Warnings)
+			}
+		case "":
+			if !warned || !strings.Contains(errOut, "hint:") {
+				t.Errorf("no explanation and no warning saying so: %q\n%s", a.Warnings, errOut)
+			}
+		default:
+			t.Errorf("models.chat = %q", a.Models.Chat)
+		}
+		// The same question gives the same answer: seed and temperature are fixed.
+		b, _ := askReal(t, home)
+		if b.Models != a.Models || b.Summary != a.Summary || len(b.Suspects) != len(a.Suspects) {
+			t.Errorf("asked twice, answered differently: %+v / %+v", a.Models, b.Models)
+		}
+	})
+
+	t.Run("ask text", func(t *testing.T) {
+		out, errOut, code := analystRun(t, "", "--home", home, "ask", "--at", realAt, "API returns None after save")
+		if code != 0 {
+			t.Fatalf("ask: exit %d\n%s", code, errOut)
+		}
+		for _, title := range []string{"Speed up order writes", "Add prod config", "Add app entry point", "Document the service"} {
+			if !strings.Contains(out, title) {
+				t.Errorf("text answer lacks suspect %q:\n%s", title, out)
+			}
+		}
+		if strings.Contains(out, `"suspects"`) {
+			t.Errorf("text answer holds JSON:\n%s", out)
+		}
+	})
+
+	t.Run("no-llm", func(t *testing.T) {
+		a, errOut := askReal(t, home, "--no-llm")
+		if a.Models.Embed != "ollama/"+srv.EmbedModel || a.Models.Chat != "" || len(a.Warnings) != 0 {
+			t.Errorf("--no-llm: models %+v, warnings %q", a.Models, a.Warnings)
+		}
+		if strings.Contains(errOut, "hint:") {
+			t.Errorf("--no-llm hints:\n%s", errOut)
+		}
+		checkModelFields(t, a, ids)
+	})
+}
+
+// Models the server does not have, or that cannot do the job, are model
+// failures with a message saying what to do; retrieval still answers.
+func TestRealOllamaModelFailures(t *testing.T) {
+	srv, home, ids := realOllama(t)
+
+	t.Run("unknown chat model", func(t *testing.T) {
+		t.Setenv("ANALYST_CHAT_MODEL", "no-such-chat")
+		a, errOut := askReal(t, home)
+		warnings := strings.Join(a.Warnings, "\n")
+		if a.Models.Chat != "" || !strings.Contains(warnings, "ollama pull no-such-chat") {
+			t.Errorf("unknown chat model: models %+v, warnings %q", a.Models, a.Warnings)
+		}
+		if !strings.Contains(errOut, "hint:") || !strings.Contains(errOut, "ollama pull no-such-chat") {
+			t.Errorf("no hint naming the pull:\n%s", errOut)
+		}
+		checkModelFields(t, a, ids)
+	})
+
+	t.Run("unknown embedding model", func(t *testing.T) {
+		t.Setenv("ANALYST_EMBED_MODEL", "no-such-embed")
+		_, errOut, code := analystRun(t, "", "--home", home, "index", "--full")
+		if code != 0 || !strings.Contains(errOut, "hint: ollama pull no-such-embed") {
+			t.Errorf("index with an unknown embedding model: exit %d\n%s", code, errOut)
+		}
+		a, _ := askReal(t, home, "--no-llm")
+		if a.Models.Embed != "builtin" {
+			t.Errorf("ranked with %q, want the built-in vectors", a.Models.Embed)
+		}
+		checkModelFields(t, a, ids)
+	})
+
+	t.Run("chat with the embedding model", func(t *testing.T) {
+		// The server refuses with 400: a model failure, not a crash.
+		t.Setenv("ANALYST_CHAT_MODEL", srv.EmbedModel)
+		a, errOut := askReal(t, home)
+		if a.Models.Chat != "" || !strings.Contains(strings.Join(a.Warnings, "\n"), srv.EmbedModel+" cannot chat") {
+			t.Errorf("chat with an embedding model: models %+v, warnings %q\n%s", a.Models, a.Warnings, errOut)
+		}
+		checkModelFields(t, a, ids)
+	})
+
+	t.Run("embed with the chat model", func(t *testing.T) {
+		t.Setenv("ANALYST_EMBED_MODEL", srv.ChatModel)
+		_, errOut, code := analystRun(t, "", "--home", home, "index", "--full")
+		if code != 0 || !strings.Contains(errOut, "is not an embedding model") || !strings.Contains(errOut, "hint:") {
+			t.Errorf("index with a chat model as embedder: exit %d\n%s", code, errOut)
+		}
+	})
+}
+
+// A server that dies while analyst waits for it costs the explanation or the
+// new vectors, never the answer.
+func TestRealOllamaKilledMidRequest(t *testing.T) {
+	t.Run("during the explanation", func(t *testing.T) {
+		srv, home, ids := realOllama(t)
+		t.Setenv("OLLAMA_HOST", srv.KillOnRequest(t, "POST /api/chat"))
+		a, errOut := askReal(t, home)
+		t.Logf("models %+v, warnings %q", a.Models, a.Warnings)
+		if srv.Running() {
+			t.Fatal("the server was never killed: no chat request passed")
+		}
+		// The question was embedded before the chat began.
+		if a.Models.Embed != "ollama/"+srv.EmbedModel || a.Models.Chat != "" {
+			t.Errorf("models %+v", a.Models)
+		}
+		if !strings.Contains(strings.Join(a.Warnings, "\n"), "showing retrieval only") {
+			t.Errorf("no warning that retrieval only is shown: %q\n%s", a.Warnings, errOut)
+		}
+		checkModelFields(t, a, ids)
+
+		// With the server gone, the next ask says it is unreachable and
+		// ranks with the built-in vectors.
+		a, _ = askReal(t, home)
+		if a.Models.Embed != "builtin" || !strings.Contains(strings.Join(a.Warnings, "\n"), "unreachable") {
+			t.Errorf("server gone: models %+v, warnings %q", a.Models, a.Warnings)
+		}
+		checkModelFields(t, a, ids)
+	})
+
+	t.Run("during indexing", func(t *testing.T) {
+		srv := ollamatest.Start(t)
+		work := setIsolatedEnv(t)
+		t.Setenv("OLLAMA_HOST", srv.KillOnRequest(t, "POST /api/embed"))
+		t.Setenv("ANALYST_EMBED_MODEL", srv.EmbedModel)
+		home := filepath.Join(work, "home")
+		repo := buildSmallRepo(t, work)
+		_, errOut, code := analystRun(t, "", "--home", home, "index", "--repo", repo)
+		if code != 0 || srv.Running() {
+			t.Fatalf("index: exit %d, server running %v\n%s", code, srv.Running(), errOut)
+		}
+		if !strings.Contains(errOut, "embedding with ollama/"+srv.EmbedModel+" failed") || !strings.Contains(errOut, "hint:") {
+			t.Errorf("no warning that embedding failed:\n%s", errOut)
+		}
+		a, _ := askReal(t, home, "--no-llm")
+		if a.Models.Embed != "builtin" || len(a.Suspects) != 4 {
+			t.Errorf("after a failed embedding: models %+v, %d suspects", a.Models, len(a.Suspects))
+		}
+	})
+}
