@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -299,7 +300,8 @@ func (s *Server) KillOnRequest(t testing.TB, line string) string {
 }
 
 // relay copies one connection both ways, calling hit once marker has gone
-// from the client to the server.
+// from the client to the server. The client's connection stays open until hit
+// has returned, so a client that sees it close sees the server dead.
 func (s *Server) relay(client net.Conn, marker []byte, hit func()) {
 	defer client.Close()
 	up, err := net.Dial("tcp", s.Host)
@@ -307,6 +309,13 @@ func (s *Server) relay(client net.Conn, marker []byte, hit func()) {
 		return
 	}
 	defer up.Close()
+	var hitting atomic.Bool
+	hitDone := make(chan struct{})
+	defer func() {
+		if hitting.Load() {
+			<-hitDone
+		}
+	}()
 	go func() {
 		buf := make([]byte, 32<<10)
 		var tail []byte // the end of what went before, for a marker split across reads
@@ -318,7 +327,9 @@ func (s *Server) relay(client net.Conn, marker []byte, hit func()) {
 				}
 				seen := append(tail, buf[:n]...)
 				if bytes.Contains(seen, marker) {
+					hitting.Store(true)
 					hit()
+					close(hitDone)
 					return
 				}
 				tail = append([]byte(nil), seen[max(0, len(seen)-len(marker)):]...)
