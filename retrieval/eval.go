@@ -197,6 +197,10 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 			w.HalfLife = time.Duration(f * 24 * float64(time.Hour))
 		case "trace":
 			w.Trace = f
+		case "headline":
+			w.Headline = f
+		case "intro":
+			w.Intro = f
 		case "root":
 			w.Root = f
 		case "reverted":

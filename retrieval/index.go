@@ -43,9 +43,12 @@ type Doc struct {
 	Files int
 	// Root marks the first commit of a history.
 	Root bool
-	Hits []Hit
-	Hash uint64
-	Len  [numFields]uint32
+	// SupportOnly marks a commit that touched only tests, documentation,
+	// vendored, generated or lock files.
+	SupportOnly bool
+	Hits        []Hit
+	Hash        uint64
+	Len         [numFields]uint32
 }
 
 // posting is one document's term frequencies per field (capped at 255).
@@ -90,7 +93,7 @@ func NewIndex(cat *catalog.Catalog) *Index {
 }
 
 func versionOf(cat *catalog.Catalog) string {
-	v := fmt.Sprintf("idx5.t%d.%s", token.Version, embed.NewBuiltin().Name())
+	v := fmt.Sprintf("idx6.t%d.%s", token.Version, embed.NewBuiltin().Name())
 	if cat != nil {
 		v += ".c" + cat.Fingerprint()
 	}
@@ -189,11 +192,25 @@ var embedFields = [...]int{fieldTitle, fieldBody, fieldSymptoms, fieldPaths, fie
 
 const builtinMaxTerms = 2500
 
+// supportOnly reports whether a commit touched only tests, documentation and
+// the like (all of its paths known).
+func supportOnly(e *journal.Entry) bool {
+	if e.Kind != journal.KindCommit || len(e.Paths) == 0 || e.Meta.Files > len(e.Paths) {
+		return false
+	}
+	for _, p := range e.Paths {
+		if !catalog.IsSupportFile(p) {
+			return false
+		}
+	}
+	return true
+}
+
 func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
 	fields, hits := docFields(e, ix.cat)
 	pd := preparedDoc{doc: Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
 		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Files: max(e.Meta.Files, len(e.Paths)), Root: e.Meta.Root, Hits: hits,
-		Hash: contentHash(e)}}
+		Hash: contentHash(e), SupportOnly: supportOnly(e)}}
 	counts := make(map[string]*[numFields]uint32, 256)
 	var perField [numFields][]string
 	for f := range numFields {

@@ -217,3 +217,62 @@ func TestRankDampsRootCommit(t *testing.T) {
 		t.Errorf("root commit score %.4f, want %.4f (undamped × %.2f)", got, want, DefaultWeights.Root)
 	}
 }
+
+func TestRankIntroducerOfNamedIdentifier(t *testing.T) {
+	// Three changes mention rto_min; the one that first wrote it is where
+	// its bug most likely came from. A documentation commit that mentions
+	// the word earlier introduces nothing.
+	at := t0
+	entries := []journal.Entry{
+		{ID: sha(1), Seq: 1, Kind: journal.KindCommit, Time: at, Ref: sha(1), Repo: "svc", Title: "docs: describe route options",
+			Paths: []string{"man/ip-route.md"}, Diff: "+rto_min sets the minimum retransmission timeout\n"},
+		commit(2, sha(2), "route: parse the minimum retransmission time", "+\tif (matches(*argv, \"rto_min\") == 0) {\n+\t\tget_time(&rto_min, *argv);\n", at.Add(24*time.Hour)),
+		commit(3, sha(3), "route: tidy option parsing", "-\tif (matches(*argv, \"rto_min\") == 0) {\n+\tif (strcmp(*argv, \"rto_min\") == 0) {\n", at.Add(48*time.Hour)),
+		commit(4, sha(4), "route: print rto_min in json", "+\tprint_uint(PRINT_JSON, \"rto_min\", NULL, rto_min);\n", at.Add(72*time.Hour)),
+	}
+	entries[0].Meta.Files = 1
+	ix := NewIndex(catalog.Default())
+	if err := ix.Add(context.Background(), entries); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Rank(context.Background(), Query{Text: "rto_min value is rejected", At: at.Add(96 * time.Hour), Top: 10}, DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Suspect{}
+	for _, s := range res.Suspects {
+		byID[s.ID] = s
+	}
+	if s := byID[sha(2)]; s.Intro == 0 || !slices.Contains(s.Introduced, "rto_min") {
+		t.Errorf("the commit that first wrote rto_min: intro %.2f, introduced %v", s.Intro, s.Introduced)
+	}
+	for _, id := range []string{sha(1), sha(3), sha(4)} {
+		if byID[id].Intro != 0 {
+			t.Errorf("%s introduced nothing, intro = %.2f", byID[id].Title, byID[id].Intro)
+		}
+	}
+	if res.Suspects[0].ID != sha(2) {
+		t.Errorf("first suspect %q, want the introducer", res.Suspects[0].Title)
+	}
+}
+
+func TestRankHeadlineWeighsMore(t *testing.T) {
+	// Two changes each match one word; the one matching the incident's
+	// first line ranks first, whichever word is rarer in the body.
+	entries := []journal.Entry{
+		commit(1, sha(1), "bonding: print slave state", "+print_string(\"mii_status\", state);\n", t0),
+		commit(2, sha(2), "vxlan: learning flag", "+print_bool(\"learning\", learning);\n", t0.Add(time.Hour)),
+	}
+	ix := NewIndex(catalog.Default())
+	if err := ix.Add(context.Background(), entries); err != nil {
+		t.Fatal(err)
+	}
+	q := Query{Text: "mii_status shown twice\n\nwith learning enabled, the output repeats a field", At: t0.Add(48 * time.Hour), Top: 10}
+	if ids := rankIDs(t, ix, q); ids[0] != sha(1) {
+		t.Errorf("ranking %v: the change matching the headline should be first", ids)
+	}
+	q.Text = "learning shown twice\n\nwith mii_status enabled, the output repeats a field"
+	if ids := rankIDs(t, ix, q); ids[0] != sha(2) {
+		t.Errorf("ranking %v: the change matching the headline should be first", ids)
+	}
+}

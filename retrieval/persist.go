@@ -45,7 +45,7 @@ func (ix *Index) Save(path string) error {
 			w.str(d.Title)
 			w.str(d.Reverts)
 			w.u64(uint64(d.Files))
-			w.u64(uint64(boolInt(d.Root)))
+			w.u64(uint64(boolInt(d.Root) | boolInt(d.SupportOnly)<<1))
 			w.u64(d.Hash)
 			for f := range numFields {
 				w.u64(uint64(d.Len[f]))
@@ -93,7 +93,8 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 			d.ID, d.Seq, d.Time = r.str(), r.i64(), r.i64()
 			d.Repo, d.Kind, d.Ref, d.Title, d.Reverts = r.str(), r.str(), r.str(), r.str(), r.str()
 			d.Files = int(r.u64())
-			d.Root = r.u64() != 0
+			flags := r.u64()
+			d.Root, d.SupportOnly = flags&1 != 0, flags&2 != 0
 			d.Hash = r.u64()
 			for f := range numFields {
 				d.Len[f] = uint32(r.u64())

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/philippgille/chromem-go"
@@ -58,6 +59,11 @@ type Weights struct {
 	// Trace weighs located evidence: the change that last touched a line of
 	// a pasted stack trace is a prime suspect.
 	Trace float64
+	// Headline raises the weight of the words of the incident's first line,
+	// when it has more than one: the summary says what matters most.
+	Headline float64
+	// Intro weighs the incident's words this change introduced.
+	Intro float64
 	// HalfLife is the age at which the recency prior halves.
 	HalfLife time.Duration
 	// Reverted multiplies the score of a change reverted before the incident.
@@ -81,6 +87,8 @@ var DefaultWeights = Weights{
 	Dense:    0.2,
 	Recency:  0.15,
 	Trace:    0.6,
+	Headline: 1.5,
+	Intro:    0.5,
 	HalfLife: 365 * 24 * time.Hour,
 	Reverted: 0.5,
 	Root:     0.3,
@@ -92,6 +100,10 @@ type Suspect struct {
 	Score   float64
 	Lexical float64 // normalised lexical part, 0..1
 	Symptom float64 // share of the incident's words that matched class symptoms, 0..1
+	// Intro is the share of the incident's words (weighted by rarity) that
+	// this change was the first to write: the commit that introduced an
+	// identifier is where its bugs most often come from (git log -S).
+	Intro   float64
 	Vector  float64 // normalised vector part, 0..1
 	Recency float64 // recency prior, 0..1
 	// Trace is located evidence from the incident's stack trace, if any.
@@ -101,6 +113,9 @@ type Suspect struct {
 	// Lexical it is not relative to the other candidates, so it says
 	// whether anything matches well at all.
 	Coverage float64
+	// Introduced lists the incident's words this change was the first to
+	// write in its changed lines.
+	Introduced []string
 	// Matched lists the incident's words found in the change, strongest first.
 	Matched []string
 	// RevertedBy is the revert commit that undid this change before the
@@ -152,10 +167,15 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 
 	// Lexical: BM25F over the candidates.
-	qterms, words := queryTerms(q.Text)
+	qterms, words, headline := queryTermsLines(q.Text)
+	// A headline counts for more when there is more than one line, unless
+	// the text is a stack trace, whose first line is boilerplate.
+	multiline := strings.Contains(strings.TrimSpace(q.Text), "\n") && len(ParseFrames(q.Text)) == 0
 	lex := make([]float64, len(ix.Docs))
 	matched := make([]uint64, len(ix.Docs))
 	symMatched := make([]uint64, len(ix.Docs))
+	intro := make([]float64, len(ix.Docs))
+	introMatched := make([]uint64, len(ix.Docs))
 	idfs := make([]float64, len(qterms))
 	var idfSum float64
 	for qi, t := range qterms {
@@ -174,13 +194,21 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			continue
 		}
 		idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+		if headline[qi] && multiline {
+			idf *= 1 + w.Headline
+		}
 		idfs[qi] = idf
 		idfSum += idf
+		first := -1 // the earliest candidate whose changed lines have the term
 		for _, p := range ps {
 			if !cand[p.doc] {
 				continue
 			}
 			d := &ix.Docs[p.doc]
+			if p.tf[fieldDiff] > 0 && !d.SupportOnly && (first < 0 || d.Time < ix.Docs[first].Time ||
+				d.Time == ix.Docs[first].Time && d.Seq < ix.Docs[first].Seq) {
+				first = int(p.doc)
+			}
 			var tf float64
 			for f := range numFields {
 				if p.tf[f] == 0 {
@@ -197,6 +225,12 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 				if p.tf[fieldSymptoms] > 0 {
 					symMatched[p.doc] |= 1 << qi
 				}
+			}
+		}
+		if first >= 0 {
+			intro[first] += idf
+			if qi < 64 {
+				introMatched[first] |= 1 << qi
 			}
 		}
 	}
@@ -255,8 +289,12 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			}
 			s.Symptom = covered / idfSum
 		}
+		if idfSum > 0 {
+			s.Intro = intro[i] / idfSum
+		}
 		s.Trace = q.Evidence[d.ID]
-		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency + w.Trace*s.Trace.Score
+		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency + w.Trace*s.Trace.Score +
+			w.Intro*s.Intro
 		if d.Root {
 			s.Score *= w.Root
 		}
@@ -267,6 +305,9 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		for qi := range min(len(qterms), 64) {
 			if matched[i]&(1<<qi) != 0 {
 				s.Matched = append(s.Matched, words[qi])
+			}
+			if introMatched[i]&(1<<qi) != 0 {
+				s.Introduced = append(s.Introduced, words[qi])
 			}
 		}
 		sus = append(sus, s)
@@ -290,7 +331,16 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 // queryTerms returns the incident's distinct terms and, for each, the word
 // of the incident it came from (for showing what matched).
 func queryTerms(text string) (terms, words []string) {
-	seen := map[string]bool{}
+	terms, words, _ = queryTermsLines(text)
+	return terms, words
+}
+
+// queryTermsLines is queryTerms that also says which terms occur in the
+// incident's first line, its headline.
+func queryTermsLines(text string) (terms, words []string, headline []bool) {
+	seen := map[string]int{}
+	line := 0 // lines with words seen so far, counting the current one
+	lineHasWord := false
 	sp := token.NewSplitter()
 	// Walk the text word by word so each term remembers its source word.
 	start := -1
@@ -299,11 +349,19 @@ func queryTerms(text string) (terms, words []string) {
 			return
 		}
 		word := text[start:end]
+		if !lineHasWord {
+			lineHasWord = true
+			line++
+		}
 		sp.Each(word, func(t string) {
-			if !seen[t] {
-				seen[t] = true
+			qi, ok := seen[t]
+			if !ok {
+				seen[t] = len(terms)
 				terms = append(terms, t)
 				words = append(words, word)
+				headline = append(headline, line == 1)
+			} else if line == 1 {
+				headline[qi] = true
 			}
 		})
 		start = -1
@@ -315,10 +373,13 @@ func queryTerms(text string) (terms, words []string) {
 			start = i
 		} else if !inWord {
 			flush(i)
+			if c == '\n' {
+				lineHasWord = false
+			}
 		}
 	}
 	flush(len(text))
-	return terms, words
+	return terms, words, headline
 }
 
 var builtinName = embed.NewBuiltin().Name()

@@ -158,7 +158,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		Suspects: []suspectJSON{}, Warnings: warnings}
 	for i, s := range res.Suspects {
 		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
-			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "title", oneLine(s.Title, 50))
+			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "intro", s.Intro, "title", oneLine(s.Title, 50))
 		out.Suspects = append(out.Suspects, suspectJSON{
 			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
 			Title: s.Title, Score: round3(s.Score), Reasons: reasons(s), Why: "",
@@ -215,6 +215,13 @@ func reasons(s retrieval.Suspect) []string {
 			words = words[:8]
 		}
 		out = append(out, "matched: "+strings.Join(words, ", "))
+	}
+	if len(s.Introduced) > 0 {
+		words := s.Introduced
+		if len(words) > 5 {
+			words = words[:5]
+		}
+		out = append(out, "first change to write: "+strings.Join(words, ", "))
 	}
 	if s.RevertedBy != nil {
 		out = append(out, fmt.Sprintf("reverted by %s at %s, before the incident", shortID(s.RevertedBy.ID), formatTime(time.Unix(s.RevertedBy.Time, 0))))

@@ -252,6 +252,11 @@ var defaultExcludes = func() []glob {
 	return gs
 }()
 
+// IsSupportFile reports whether the file at p is a test, documentation,
+// vendored, generated or lock file: a file whose lines do not by themselves
+// change how the software behaves in production.
+func IsSupportFile(p string) bool { return isDefaultExcluded(p) }
+
 // isDefaultExcluded reports whether the file at p is a test, documentation,
 // vendored, generated or lock file.
 func isDefaultExcluded(p string) bool {
