@@ -197,6 +197,8 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 			w.HalfLife = time.Duration(f * 24 * float64(time.Hour))
 		case "trace":
 			w.Trace = f
+		case "related":
+			w.RelatedStrength = f
 		case "headline":
 			w.Headline = f
 		case "intro":

@@ -62,6 +62,11 @@ type Weights struct {
 	// Headline raises the weight of the words of the incident's first line,
 	// when it has more than one: the summary says what matters most.
 	Headline float64
+	// RelatedStrength and RelatedSymptom are the thresholds below which no
+	// change counts as related to the incident (Result.Related): a
+	// suspect's Strength, or its Symptom coverage.
+	RelatedStrength float64
+	RelatedSymptom  float64
 	// Intro weighs the incident's words this change introduced.
 	Intro float64
 	// HalfLife is the age at which the recency prior halves.
@@ -89,9 +94,14 @@ var DefaultWeights = Weights{
 	Trace:    0.6,
 	Headline: 1.5,
 	Intro:    0.5,
-	HalfLife: 365 * 24 * time.Hour,
-	Reverted: 0.5,
-	Root:     0.3,
+	// Calibrated on the iproute2 fixes set: 93% of fix messages whose cause
+	// ranks first reach 0.17, 72% of incidents from unrelated software
+	// (web shop reports asked of a networking tool's history) do not.
+	RelatedStrength: 0.17,
+	RelatedSymptom:  0.2,
+	HalfLife:        365 * 24 * time.Hour,
+	Reverted:        0.5,
+	Root:            0.3,
 }
 
 // Suspect is one ranked change.
@@ -113,6 +123,10 @@ type Suspect struct {
 	// Lexical it is not relative to the other candidates, so it says
 	// whether anything matches well at all.
 	Coverage float64
+	// Strength is the lexical score on an absolute scale, 0..~1: how
+	// strongly, in which fields and how often, the change matches the
+	// incident's words, as a share of a perfect match of every word.
+	Strength float64
 	// Introduced lists the incident's words this change was the first to
 	// write in its changed lines.
 	Introduced []string
@@ -128,8 +142,12 @@ type Suspect struct {
 // Result is a ranking and what it was computed over.
 type Result struct {
 	Suspects   []Suspect
-	Candidates int    // entries eligible for the incident
-	Vectors    string // embedder whose vectors ranked
+	Candidates int // entries eligible for the incident
+	// Related is false when nothing matches the incident well enough to be
+	// a plausible cause (see Weights.RelatedStrength): the suspects are then
+	// only the closest changes.
+	Related bool
+	Vectors string // embedder whose vectors ranked
 }
 
 // Rank returns the changes most likely to have caused the incident.
@@ -261,6 +279,9 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		if maxLex > 0 {
 			s.Lexical = lex[i] / maxLex
 		}
+		if idfSum > 0 {
+			s.Strength = lex[i] / (idfSum * (w.K1 + 1))
+		}
 		if maxVec > 0 {
 			s.Vector = vec[i] / maxVec
 		}
@@ -321,11 +342,26 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		}
 		return sus[a].Seq > sus[b].Seq
 	})
+	res.Related = related(sus, w)
 	if len(sus) > q.Top {
 		sus = sus[:q.Top]
 	}
 	res.Suspects = sus
 	return res, nil
+}
+
+// related reports whether some change plausibly relates to the incident:
+// the best lexical match is strong on an absolute scale, a matched change
+// class's symptoms cover enough of the incident, or a stack trace points at
+// a change. Scores are relative to the candidates, so without this check a
+// ranking always looks confident.
+func related(sus []Suspect, w Weights) bool {
+	for _, s := range sus {
+		if s.Strength >= w.RelatedStrength || s.Symptom >= w.RelatedSymptom || s.Trace.Score > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // queryTerms returns the incident's distinct terms and, for each, the word

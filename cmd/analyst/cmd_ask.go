@@ -73,10 +73,13 @@ Examples:
 
 // askJSON is the `ask --json` contract (DESIGN.md): scripts depend on it.
 type askJSON struct {
-	Version  int           `json:"version"`
-	Query    string        `json:"query"`
-	At       string        `json:"at"`
-	Models   askModels     `json:"models"`
+	Version int       `json:"version"`
+	Query   string    `json:"query"`
+	At      string    `json:"at"`
+	Models  askModels `json:"models"`
+	// Related is false when no change matches the incident well enough to
+	// be a plausible cause; suspects are then only the closest changes.
+	Related  bool          `json:"related"`
 	Suspects []suspectJSON `json:"suspects"`
 	Summary  string        `json:"summary"`
 	Warnings []string      `json:"warnings"`
@@ -154,11 +157,11 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	if err != nil {
 		return failErr(err, "", "ranking: %v", err)
 	}
-	out := askJSON{Version: 1, Query: o.text, At: formatTime(o.at), Models: askModels{Embed: embedLabel(res.Vectors)},
+	out := askJSON{Version: 1, Query: o.text, At: formatTime(o.at), Models: askModels{Embed: embedLabel(res.Vectors)}, Related: res.Related,
 		Suspects: []suspectJSON{}, Warnings: warnings}
 	for i, s := range res.Suspects {
 		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
-			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "intro", s.Intro, "title", oneLine(s.Title, 50))
+			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
 		out.Suspects = append(out.Suspects, suspectJSON{
 			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
 			Title: s.Title, Score: round3(s.Score), Reasons: reasons(s), Why: "",
@@ -240,6 +243,9 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 		return
 	}
 	fmt.Fprintf(w, "Suspects for %q before %s (%d changes searched)\n\n", oneLine(out.Query, 80), out.At, res.Candidates)
+	if !out.Related {
+		fmt.Fprintf(w, "Nothing here looks related: no change matches this incident well. The closest:\n\n")
+	}
 	for _, s := range out.Suspects {
 		fmt.Fprintf(w, "%2d. %s\n", s.Rank, s.Title)
 		where := s.Kind + " " + shortID(s.ID)

@@ -39,6 +39,7 @@ type scenarioResult struct {
 	causeKind string
 	rank      int // 1-based; 0 when the cause is not among the suspects shown
 	top1      string
+	related   bool // ask judged some change related to the incident
 }
 
 // scenarioMetrics are the retrieval scores of a set of incidents.
@@ -185,7 +186,7 @@ func (s *scenarioHome) ask(tb testing.TB) []scenarioResult {
 		if err := json.Unmarshal([]byte(out), &a); err != nil {
 			tb.Fatalf("%s: ask --json: %v\n%s", in.ID, err, out)
 		}
-		r := scenarioResult{incident: in, at: at, causeKind: cause.Kind}
+		r := scenarioResult{incident: in, at: at, causeKind: cause.Kind, related: a.Related}
 		for _, sus := range a.Suspects {
 			if sus.ID == s.causeIDs[in.Cause] {
 				r.rank = sus.Rank
@@ -253,6 +254,12 @@ func TestScenarios(t *testing.T) {
 	}
 	if m.r3 < scenariosRecallAt3Target {
 		t.Logf("Recall@3 %.3f is still short of the target %.2f", m.r3, scenariosRecallAt3Target)
+	}
+	// When the cause is in the top 3, ask must not say nothing looks related.
+	for _, r := range rs {
+		if r.rank >= 1 && r.rank <= 3 && !r.related {
+			t.Errorf("%s: the cause ranks %d, yet ask says nothing looks related", r.incident.ID, r.rank)
+		}
 	}
 }
 
