@@ -5,17 +5,26 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/analyst-dev/analyst/embed/glove"
 	"github.com/analyst-dev/analyst/embed/token"
 )
 
-// BuiltinDim is the built-in embedder's dimension.
-const BuiltinDim = 256
+// BuiltinDim is the built-in embedder's dimension: hashedDim hashed buckets
+// followed by glove.Dim dimensions of word meaning.
+const BuiltinDim = hashedDim + glove.Dim
 
-// Builtin is the offline embedder: terms (see package embed/token) and pairs
-// of adjacent terms hashed into BuiltinDim signed buckets, weighted by
-// sublinear term frequency. It needs no model and no network, is
-// deterministic, and costs microseconds per text, so analyst works on a fresh
-// machine with nothing running.
+const hashedDim = 256
+
+// Builtin is the offline embedder. Its vector has two halves of equal
+// weight: terms (see package embed/token) and pairs of adjacent terms hashed
+// into signed buckets, which match words exactly, code identifiers included;
+// and the mean of the terms' GloVe word vectors (see package embed/glove),
+// which brings words that mean alike ("charged", "payment") together. Both
+// weigh terms by sublinear frequency; the word vectors also make frequent
+// words count less. A text with no known English word has only its hashed
+// half. It needs no model and no network, is deterministic, and costs
+// microseconds per text, so analyst works on a fresh machine with nothing
+// running.
 type Builtin struct{}
 
 // NewBuiltin returns the built-in embedder.
@@ -23,7 +32,7 @@ func NewBuiltin() Builtin { return Builtin{} }
 
 // Name includes the tokenizer's version: a change in terms is a change in
 // vectors.
-func (Builtin) Name() string { return "builtin-hash-v2.t" + strconv.Itoa(token.Version) }
+func (Builtin) Name() string { return "builtin-glove-v1.t" + strconv.Itoa(token.Version) }
 
 // Embed never fails and never blocks.
 func (b Builtin) Embed(_ context.Context, texts []string, _ Purpose) ([][]float32, error) {
@@ -40,29 +49,41 @@ func (b Builtin) Embed(_ context.Context, texts []string, _ Purpose) ([][]float3
 // VectorOf embeds a text already split into terms (see package embed/token),
 // so an indexer that tokenized a change once need not do it again.
 func (b Builtin) VectorOf(terms []string) []float32 {
-	counts := make(map[string]int, len(terms))
+	// Distinct terms and pairs in order of first appearance: sums in a fixed
+	// order give the same vector every time.
+	counts := make(map[string]int, 2*len(terms))
+	order := make([]string, 0, 2*len(terms))
 	for i, t := range terms {
-		counts[t]++
+		if counts[t]++; counts[t] == 1 {
+			order = append(order, t)
+		}
 		if i > 0 {
-			counts[terms[i-1]+" "+t]++
+			p := terms[i-1] + " " + t
+			if counts[p]++; counts[p] == 1 {
+				order = append(order, p)
+			}
 		}
 	}
-	return b.vector(counts)
-}
-
-func (Builtin) vector(counts map[string]int) []float32 {
 	v := make([]float32, BuiltinDim)
-	for term, n := range counts {
+	hashed, words := v[:hashedDim], v[hashedDim:]
+	tab := glove.Load()
+	for _, term := range order {
 		h := fnv64(term)
-		w := float32(1 + math.Log(float64(n)))
+		w := float32(1 + math.Log(float64(counts[term])))
 		if containsSpace(term) {
 			w *= 0.5 // pairs add order, but less than single terms
+		} else {
+			tab.AddTo(words, term, w)
 		}
 		if h>>63 == 1 {
 			w = -w
 		}
-		v[h%BuiltinDim] += w
+		hashed[h%hashedDim] += w
 	}
+	// Each half unit-length, then the whole: for two texts that both have
+	// known words, the cosine is the mean of the halves' cosines.
+	Normalize(hashed)
+	Normalize(words)
 	return Normalize(v)
 }
 
