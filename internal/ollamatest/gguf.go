@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ollama/ollama/fs/ggml"
@@ -136,8 +137,9 @@ func LlamaVocab() Vocab {
 }
 
 // BertVocab is a WordPiece ("bert") vocabulary for the embedding model:
-// [PAD], [UNK], [CLS], [SEP], [MASK], every printable ASCII character both as
-// a word start (▁x) and as a continuation (x), digits, and common words.
+// [PAD], [UNK], [CLS], [SEP], [MASK], every printable ASCII and Latin-1
+// character both as a word start (▁x) and as a continuation (x), and common
+// words.
 // Ollama lower-cases before lookup, so it holds no upper-case letters.
 func BertVocab() Vocab {
 	var v Vocab
@@ -150,6 +152,21 @@ func BertVocab() Vocab {
 		}
 		v.add(spmSpace+string(c), tokenNormal)
 		v.add(string(c), tokenNormal)
+	}
+	// Latin-1 letters and signs, and common typography, so everyday
+	// European text has no [UNK]: Ollama's truncation of an over-long input
+	// turns tokens back into text and encodes it again, and a literal
+	// "[UNK]" comes back as several tokens, over the context.
+	for r := rune(0xA1); r <= 0xFF; r++ {
+		if unicode.IsUpper(r) || r == 0xAD {
+			continue
+		}
+		v.add(spmSpace+string(r), tokenNormal)
+		v.add(string(r), tokenNormal)
+	}
+	for _, r := range "–—‘’“”…•→←─│├└►€" {
+		v.add(spmSpace+string(r), tokenNormal)
+		v.add(string(r), tokenNormal)
 	}
 	for _, w := range words {
 		v.add(spmSpace+w, tokenNormal)
