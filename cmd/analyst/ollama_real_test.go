@@ -2,13 +2,24 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/ollama/ollama/api"
+
+	"github.com/analyst-dev/analyst/cmd/analyst/internal/scenarios"
 	"github.com/analyst-dev/analyst/internal/ollamatest"
 	"github.com/analyst-dev/analyst/retrieval"
 )
@@ -295,5 +306,98 @@ func TestRealOllamaKilledMidRequest(t *testing.T) {
 		if a.Models.Embed != "builtin" || len(a.Suspects) != 4 {
 			t.Errorf("after a failed embedding: models %+v, %d suspects", a.Models, len(a.Suspects))
 		}
+	})
+}
+
+// BenchmarkRealOllamaEmbed compares how fast `analyst index --full` embeds a
+// history (the scenario repository, about 280 entries) with how fast the
+// same server embeds the very same requests sent straight to /api/embed, in
+// one run:
+//
+//	ANALYST_OLLAMA_BIN=$(bash .ci/build-ollama) go test -run '^$' -bench RealOllama -benchtime 3x ./cmd/analyst
+//
+// The requests are recorded on their way from one `index --full` to the
+// server, then replayed as they were. "index-builtin" is the command
+// without Ollama: what indexing costs besides embedding.
+func BenchmarkRealOllamaEmbed(b *testing.B) {
+	srv := ollamatest.Start(b)
+	work := b.TempDir()
+	b.Chdir(work)
+	for _, kv := range isolatedEnv(work) {
+		k, v, _ := strings.Cut(kv, "=")
+		b.Setenv(k, v)
+	}
+	b.Setenv("ANALYST_EMBED_MODEL", srv.EmbedModel)
+	ctx := context.Background()
+	h, err := scenarios.Build(ctx, filepath.Join(work, "src"), time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	home := filepath.Join(work, "home")
+	// runB runs analyst and fails unless it exits 0 and, when it embeds with
+	// Ollama, the embedding succeeds (index degrades to a warning).
+	runB := func(args ...string) {
+		var out, errb bytes.Buffer
+		code := run(ctx, append([]string{"analyst", "--home", home}, args...), strings.NewReader(""), &out, &errb)
+		if code != 0 || strings.Contains(errb.String(), "failed") {
+			b.Fatalf("analyst %v: exit %d\n%s", args, code, errb.String())
+		}
+	}
+	runB("index", "--no-ollama", "--repo", h.Repo)
+
+	// Record the embedding requests of one full index.
+	var mu sync.Mutex
+	var recorded []api.EmbedRequest
+	proxy := httputil.NewSingleHostReverseProxy(srv.URL())
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/embed" {
+			body, _ := io.ReadAll(r.Body)
+			var req api.EmbedRequest
+			if err := json.Unmarshal(body, &req); err == nil {
+				mu.Lock()
+				recorded = append(recorded, req)
+				mu.Unlock()
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	b.Setenv("OLLAMA_HOST", rec.URL)
+	runB("index", "--full")
+	rec.Close()
+	b.Setenv("OLLAMA_HOST", srv.Host)
+	var texts int
+	for _, req := range recorded {
+		texts += len(req.Input.([]any))
+	}
+	if texts == 0 {
+		b.Fatal("index sent no embedding requests")
+	}
+	perSecond := func(b *testing.B) {
+		b.ReportMetric(float64(texts*b.N)/b.Elapsed().Seconds(), "texts/s")
+	}
+
+	b.Run("index", func(b *testing.B) {
+		for b.Loop() {
+			runB("index", "--full")
+		}
+		perSecond(b)
+	})
+	b.Run("index-builtin", func(b *testing.B) {
+		for b.Loop() {
+			runB("index", "--full", "--no-ollama")
+		}
+		perSecond(b)
+	})
+	b.Run("api-embed", func(b *testing.B) {
+		c := srv.Client()
+		for b.Loop() {
+			for _, req := range recorded {
+				if _, err := c.Embed(ctx, &req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		perSecond(b)
 	})
 }
