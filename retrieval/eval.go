@@ -109,11 +109,17 @@ func (m Metrics) String() string {
 
 // Evaluate ranks every case and scores where its cause lands (a cause beyond
 // top, or not a candidate, is a miss). It returns the metrics and each
-// case's rank (0 for a miss).
-func (ix *Index) Evaluate(ctx context.Context, cases []Case, w Weights, top int, unreachable map[string]time.Time) (Metrics, []int, error) {
+// case's rank (0 for a miss). evidence, if not nil, gives each case the
+// located evidence ask would find for it (stack-trace frames).
+func (ix *Index) Evaluate(ctx context.Context, cases []Case, w Weights, top int, unreachable map[string]time.Time,
+	evidence func(i int) map[string]Evidence) (Metrics, []int, error) {
 	ranks := make([]int, len(cases))
 	for i, c := range cases {
-		res, err := ix.Rank(ctx, Query{Text: c.Query, At: c.At, Top: top, Unreachable: unreachable}, w)
+		q := Query{Text: c.Query, At: c.At, Top: top, Unreachable: unreachable}
+		if evidence != nil {
+			q.Evidence = evidence(i)
+		}
+		res, err := ix.Rank(ctx, q, w)
 		if err != nil {
 			return Metrics{}, nil, err
 		}

@@ -178,7 +178,13 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 		return err
 	}
 	start := time.Now()
-	all, ranks, err := ix.Evaluate(ctx, cases, w, o.top, unreachable)
+	// The same located evidence ask would use, found once per case.
+	evidence := make([]map[string]retrieval.Evidence, len(cases))
+	for i, c := range cases {
+		evidence[i] = traceEvidence(ctx, env, j, c.Query, c.At, "")
+	}
+	ev := func(i int) map[string]retrieval.Evidence { return evidence[i] }
+	all, ranks, err := ix.Evaluate(ctx, cases, w, o.top, unreachable, ev)
 	if err != nil {
 		return failErr(err, "", "%v", err)
 	}
@@ -193,7 +199,7 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 		for _, a := range ablations {
 			aw := w
 			a.off(&aw)
-			m, r, err := ix.Evaluate(ctx, cases, aw, o.top, unreachable)
+			m, r, err := ix.Evaluate(ctx, cases, aw, o.top, unreachable, ev)
 			if err != nil {
 				return failErr(err, "", "%v", err)
 			}
