@@ -88,7 +88,7 @@ var DefaultWeights = Weights{
 	K1:       2,
 	Lexical:  0.6,
 	Symptom:  1.2,
-	Vector:   0.05,
+	Vector:   0.1,
 	Dense:    0.2,
 	Recency:  0.15,
 	Trace:    0.6,

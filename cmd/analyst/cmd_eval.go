@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -84,10 +85,12 @@ type ablationRow struct {
 // ablations are the parts of the score eval --ablate switches off, one at a
 // time. "catalogue" removes both the symptom score and the symptom words in
 // the lexical fields: what ranking would be without the change classes.
-var ablations = []struct {
+type ablation struct {
 	name string
 	off  func(*retrieval.Weights)
-}{
+}
+
+var ablations = []ablation{
 	{"vectors", func(w *retrieval.Weights) { w.Vector, w.Dense = 0, 0 }},
 	{"catalogue", func(w *retrieval.Weights) { w.Symptom = 0; w.Field[retrieval.FieldSymptoms] = 0 }},
 	{"recency", func(w *retrieval.Weights) { w.Recency = 0 }},
@@ -238,6 +241,14 @@ func weights() (retrieval.Weights, error) {
 		if w, err = retrieval.ParseWeights(w, spec); err != nil {
 			return w, usageErr("", "ANALYST_WEIGHTS: %v", err)
 		}
+	}
+	// ANALYST_ABLATE switches one part off by its eval --ablate name.
+	if name := os.Getenv("ANALYST_ABLATE"); name != "" {
+		i := slices.IndexFunc(ablations, func(a ablation) bool { return a.name == name })
+		if i < 0 {
+			return w, usageErr("", "ANALYST_ABLATE: unknown part %q", name)
+		}
+		ablations[i].off(&w)
 	}
 	return w, nil
 }
