@@ -68,7 +68,7 @@ func (b Builtin) VectorOf(terms []string) []float32 {
 	hashed, words := v[:hashedDim], v[hashedDim:]
 	tab := glove.Load()
 	for _, term := range order {
-		h := fnv64(term)
+		h := glove.Hash(term)
 		w := float32(1 + math.Log(float64(counts[term])))
 		if containsSpace(term) {
 			w *= 0.5 // pairs add order, but less than single terms
@@ -94,14 +94,4 @@ func containsSpace(s string) bool {
 		}
 	}
 	return false
-}
-
-// fnv64 is FNV-1a: stable across processes and Go versions.
-func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }

@@ -107,7 +107,7 @@ func (t *Table) Term(i int) (term, word string) {
 // Index returns the number of term, a term of package embed/token, or -1 if
 // it has no vector.
 func (t *Table) Index(term string) int {
-	h := int(fnv64(term) & uint64(t.m-1))
+	h := int(Hash(term) & uint64(t.m-1))
 	for {
 		i := int(u32(t.slots, h))
 		if i == 0 {
@@ -149,8 +149,9 @@ func (t *Table) Vector(i int) []float32 {
 	return v
 }
 
-// fnv64 is FNV-1a: stable across processes and Go versions.
-func fnv64(s string) uint64 {
+// Hash is FNV-1a, the hash the table looks terms up by: stable across
+// processes and Go versions (the built-in embedder hashes terms with it too).
+func Hash(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])

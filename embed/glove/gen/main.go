@@ -25,6 +25,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/analyst-dev/analyst/embed/glove"
 	"github.com/analyst-dev/analyst/embed/token"
 )
 
@@ -143,7 +144,7 @@ func main() {
 		for _, x := range g.sum {
 			q.WriteByte(byte(int8(max(-127, min(127, math.Round(x/float64(scale)))))))
 		}
-		h := fnv64(g.stem) & uint64(size-1)
+		h := glove.Hash(g.stem) & uint64(size-1)
 		for slots[h] != 0 {
 			h = (h + 1) & uint64(size-1)
 		}
@@ -287,14 +288,4 @@ func readJSON(name string) ([]byte, error) {
 			return io.ReadAll(tr)
 		}
 	}
-}
-
-// fnv64 is FNV-1a, the hash package glove looks terms up by.
-func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }
