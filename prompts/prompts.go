@@ -114,10 +114,12 @@ type ExplainedSuspect struct {
 
 // ExplainSchema is the JSON schema passed as the chat request's format: the
 // server constrains decoding to it, so the reply always parses (unless cut
-// short by the token limit).
+// short by the token limit). The summary comes first: decoding follows the
+// schema's order, so a streamed reply shows the explanation early.
 var ExplainSchema = json.RawMessage(`{
   "type": "object",
   "properties": {
+    "summary": {"type": "string"},
     "suspects": {
       "type": "array",
       "items": {
@@ -130,8 +132,7 @@ var ExplainSchema = json.RawMessage(`{
         "required": ["id", "confidence", "why"]
       }
     },
-    "none": {"type": "boolean"},
-    "summary": {"type": "string"}
+    "none": {"type": "boolean"}
   },
-  "required": ["suspects", "none", "summary"]
+  "required": ["summary", "suspects", "none"]
 }`)

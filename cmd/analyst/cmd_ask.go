@@ -24,6 +24,7 @@ type askOptions struct {
 	noLLM  bool
 	json   bool
 	noAuto bool // do not index the current repository first
+	stream bool // print the suspects at once, then the model's explanation as it is written
 }
 
 func askCommand(env *environment) *cli.Command {
@@ -49,9 +50,14 @@ Examples:
 			&cli.BoolFlag{Name: "no-llm", Usage: "no model call: retrieval only"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (see the README for its shape)"},
 			&cli.BoolFlag{Name: "no-auto-index", Usage: "do not bring the current repository's history in first"},
+			&cli.BoolFlag{Name: "stream", Usage: "show the suspects at once, then the explanation as the model writes it (default on a terminal)"},
 		},
 		Action: func(c *cli.Context) error {
-			o := askOptions{repo: c.String("repo"), top: c.Int("top"), noLLM: c.Bool("no-llm"), json: c.Bool("json"), noAuto: c.Bool("no-auto-index")}
+			o := askOptions{repo: c.String("repo"), top: c.Int("top"), noLLM: c.Bool("no-llm"), json: c.Bool("json"), noAuto: c.Bool("no-auto-index"),
+				stream: c.Bool("stream")}
+			if !c.IsSet("stream") {
+				o.stream = isTerminal(env.stdout)
+			}
 			if o.top <= 0 || o.top > 1000 {
 				return usageErr("--top takes a number from 1 to 1000", "invalid --top %d", o.top)
 			}
@@ -167,10 +173,24 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 			Title: s.Title, Score: round3(s.Score), Reasons: reasons(s), Why: "",
 		})
 	}
-	if !o.noLLM {
-		out.Warnings = append(out.Warnings, explain(ctx, env, j, &out)...)
+	// Streaming: the suspects now, the model's explanation below them as it
+	// is written, then the model's reading of them.
+	streaming := o.stream && !o.json && !o.noLLM && len(out.Suspects) > 0
+	var live *summaryStream
+	if streaming {
+		printAsk(env, out, res)
+		live = &summaryStream{w: env.stdout}
 	}
-	if o.json {
+	if !o.noLLM {
+		out.Warnings = append(out.Warnings, explain(ctx, env, j, &out, live)...)
+		fuseModel(&out)
+	}
+	if streaming {
+		live.finish()
+		if out.Models.Chat != "" {
+			printModelReading(env, out)
+		}
+	} else if o.json {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -267,6 +287,26 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 	}
 	if out.Summary != "" {
 		fmt.Fprintf(w, "%s (%s)\n", out.Summary, out.Models.Chat)
+	}
+}
+
+// printModelReading prints, after a streamed explanation, the suspects the
+// model kept, in the fused order, with its reasons.
+func printModelReading(env *environment, out askJSON) {
+	w := env.stdout
+	kept := 0
+	for _, s := range out.Suspects {
+		if s.Confidence == nil || s.Why == "" {
+			continue
+		}
+		if kept == 0 {
+			fmt.Fprintf(w, "The model's reading, reordered by its confidence:\n\n")
+		}
+		kept++
+		fmt.Fprintf(w, "%2d. %s  (%s, confidence %.0f%%)\n    → %s\n\n", s.Rank, s.Title, shortID(s.ID), *s.Confidence*100, s.Why)
+	}
+	if kept == 0 && out.Summary == "" {
+		fmt.Fprintf(w, "The model kept none of these changes.\n")
 	}
 }
 

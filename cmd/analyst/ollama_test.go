@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +30,7 @@ type fakeOllama struct {
 	embedded   map[string]int
 	chatReply  func(user string) (content, doneReason string)
 	chats      int
+	streamed   bool // whether the last chat asked for a stream
 }
 
 func newFakeOllama(t *testing.T) (*fakeOllama, string) {
@@ -86,8 +89,22 @@ func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.chats++
 		user := req.Messages[len(req.Messages)-1].Content
 		content, reason := f.chatReply(user)
-		json.NewEncoder(w).Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content},
-			Done: true, DoneReason: reason})
+		f.streamed = req.Stream == nil || *req.Stream
+		if !f.streamed {
+			json.NewEncoder(w).Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content},
+				Done: true, DoneReason: reason})
+			return
+		}
+		// A stream: the reply in pieces of a few bytes, one JSON line each.
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		enc := json.NewEncoder(w)
+		for len(content) > 0 {
+			n := min(len(content), 7)
+			enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content[:n]}})
+			w.(http.Flusher).Flush()
+			content = content[n:]
+		}
+		enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant"}, Done: true, DoneReason: reason})
 	default:
 		http.NotFound(w, r)
 	}
@@ -218,5 +235,101 @@ func TestOllamaEmbeddingsAndExplanation(t *testing.T) {
 	_, errOut, code = analystRun(t, "", "--home", home, "index")
 	if code != 0 || !strings.Contains(errOut, "hint: ollama pull nomic-embed-text") {
 		t.Errorf("missing embed model: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestOllamaStreamAndFusion(t *testing.T) {
+	work := setIsolatedEnv(t)
+	fake, url := newFakeOllama(t)
+	t.Setenv("OLLAMA_HOST", url)
+	t.Setenv("ANALYST_EMBED_MODEL", "fake-embed")
+	t.Setenv("ANALYST_CHAT_MODEL", "fake-chat")
+	home := filepath.Join(work, "home")
+	repo := buildSmallRepo(t, work)
+	mustRun(t, "--home", home, "index", "--repo", repo)
+	const at, incident = "2026-11-04T00:00:00Z", "API returns None after save"
+
+	before := askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--at", at, incident))
+	if len(before.Suspects) < 3 {
+		t.Fatalf("want 3+ suspects, got %d", len(before.Suspects))
+	}
+	// The model is sure of the retrieval's third suspect and keeps no other.
+	third := before.Suspects[2]
+	fake.chatReply = func(string) (string, string) {
+		return fmt.Sprintf(`{"summary":"The \"third\" change\nexplains it \u2014 fully.","suspects":[{"id":%q,"confidence":1,"why":"because"}],"none":false}`, third.ID), "stop"
+	}
+	after := askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--at", at, incident))
+	if fake.streamed {
+		t.Errorf("--json asked the model for a stream")
+	}
+	// Fused, not replaced: the kept suspect's score is lifted by half, the
+	// others keep theirs, ranks follow the scores.
+	var order []string
+	for i, s := range after.Suspects {
+		order = append(order, s.ID)
+		if s.Rank != i+1 || i > 0 && s.Score > after.Suspects[i-1].Score {
+			t.Errorf("after fusion, rank %d has score %.3f after %.3f", s.Rank, s.Score, after.Suspects[max(i-1, 0)].Score)
+		}
+		want := before.Suspects[slices.IndexFunc(before.Suspects, func(b suspectJSON) bool { return b.ID == s.ID })].Score
+		if s.ID == third.ID {
+			want = round3(want * 1.5)
+		}
+		if math.Abs(s.Score-want) > 0.0015 {
+			t.Errorf("%s: score %.3f, want %.3f", s.Title, s.Score, want)
+		}
+	}
+	if slices.Index(order, third.ID) > 2 {
+		t.Errorf("the model's choice fell in rank: %v", order)
+	}
+	if after.Summary != "The \"third\" change\nexplains it — fully." {
+		t.Errorf("summary = %q", after.Summary)
+	}
+
+	// The model's "none of these" leaves retrieval's order as it was.
+	fake.chatReply = func(string) (string, string) { return `{"summary":"","suspects":[],"none":true}`, "stop" }
+	none := askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--at", at, incident))
+	for i := range before.Suspects {
+		if none.Suspects[i].ID != before.Suspects[i].ID || none.Suspects[i].Score != before.Suspects[i].Score {
+			t.Fatalf("with the model's 'none', rank %d changed: %+v", i+1, none.Suspects[i])
+		}
+	}
+
+	// --stream: the suspects first, then the explanation as it arrives,
+	// then the model's reading in the fused order.
+	fake.chatReply = func(string) (string, string) {
+		return fmt.Sprintf(`{"summary":"The third change explains it.","suspects":[{"id":%q,"confidence":0.9,"why":"because"}],"none":false}`, third.ID), "stop"
+	}
+	out := mustRun(t, "--home", home, "ask", "--stream", "--at", at, incident)
+	if !fake.streamed {
+		t.Errorf("--stream did not ask the model for a stream")
+	}
+	list, expl, reading := strings.Index(out, "Suspects for"), strings.Index(out, "Explanation (fake-chat):\nThe third change explains it.\n"), strings.Index(out, "The model's reading")
+	if list < 0 || expl < 0 || reading < 0 || !(list < expl && expl < reading) {
+		t.Errorf("streamed output out of order (list %d, explanation %d, reading %d):\n%s", list, expl, reading, out)
+	}
+	if !strings.Contains(out[reading:], third.Title) || !strings.Contains(out[reading:], "confidence 90%") {
+		t.Errorf("the model's reading lacks its suspect:\n%s", out[reading:])
+	}
+}
+
+func TestPartialJSONString(t *testing.T) {
+	for _, c := range []struct {
+		doc, want string
+		ok        bool
+	}{
+		{`{"sum`, "", false},
+		{`{"summary"`, "", false},
+		{`{"summary": "`, "", true},
+		{`{"summary": "Writes are`, "Writes are", true},
+		{`{"summary":"a\`, "a", true},
+		{`{"summary":"a\nb\"c\u00e9`, "a\nb\"cé", true},
+		{`{"summary":"a\u00`, "a", true},
+		{`{"summary":"done","suspects":[{"why":"x"}]`, "done", true},
+		{`{"suspects":[],"summary":"later"}`, "later", true},
+	} {
+		got, ok := partialJSONString(c.doc, "summary")
+		if got != c.want || ok != c.ok {
+			t.Errorf("partialJSONString(%q) = %q, %v; want %q, %v", c.doc, got, ok, c.want, c.ok)
+		}
 	}
 }
