@@ -56,6 +56,9 @@ type Entry struct {
 	// found so. Zero means live. It is a mark about the entry, kept apart
 	// from its text.
 	Unreachable time.Time `json:"unreachable,omitzero"`
+	// Enrichment, when set by a reader that asked for it, is derived data
+	// about the entry (see Enrichment); the store never fills it in itself.
+	Enrichment *Enrichment `json:"-"`
 }
 
 // Meta holds what capture learnt about an entry besides its text.

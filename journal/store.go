@@ -17,7 +17,7 @@ import (
 
 // SchemaVersion is the version of the journal's on-disk layout. A journal
 // written by a newer version is refused rather than misread.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrNotFound is returned by Get when no entry has the given id or prefix.
 var ErrNotFound = errors.New("no such entry")
@@ -60,6 +60,15 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_unreachable ON entries(unreachable) WHERE unreachable != 0;
 CREATE INDEX IF NOT EXISTS entries_time ON entries(time);
 CREATE INDEX IF NOT EXISTS entries_repo ON entries(repo, time);
+CREATE TABLE IF NOT EXISTS enrichments (
+	seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+	entry_id TEXT NOT NULL,
+	model    TEXT NOT NULL,
+	hash     TEXT NOT NULL,
+	made     INTEGER NOT NULL,
+	text     TEXT NOT NULL,
+	UNIQUE (entry_id, model)
+);
 CREATE TABLE IF NOT EXISTS repos (
 	path     TEXT PRIMARY KEY,
 	name     TEXT NOT NULL,

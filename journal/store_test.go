@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -233,5 +234,82 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 	s.List(context.Background(), Filter{}, func(e Entry) error { ids[e.ID] = true; return nil })
 	if len(ids) != procs*each {
 		t.Fatalf("%d distinct ids, want %d", len(ids), procs*each)
+	}
+}
+
+func TestEnrichments(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	made := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	put := func(id, model, text string, hash uint64) {
+		t.Helper()
+		if err := s.PutEnrichment(ctx, Enrichment{EntryID: id, Model: model, Hash: hash, Made: made, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("a", "m1", "first", 1)
+	put("b", "m1", "other", 2)
+	put("a", "m2", "second model", 1)
+	put("a", "m1", "redone", 3) // replaces a/m1 with a newer sequence number
+
+	var seen []string
+	s.Enrichments(ctx, 0, func(en Enrichment) error {
+		seen = append(seen, en.EntryID+"/"+en.Model+"="+en.Text)
+		return nil
+	})
+	if want := []string{"b/m1=other", "a/m2=second model", "a/m1=redone"}; !slices.Equal(seen, want) {
+		t.Errorf("enrichments in order = %v, want %v", seen, want)
+	}
+	max, _ := s.MaxEnrichmentSeq(ctx)
+	seen = nil
+	s.Enrichments(ctx, max-1, func(en Enrichment) error { seen = append(seen, en.Text); return nil })
+	if !slices.Equal(seen, []string{"redone"}) {
+		t.Errorf("enrichments after %d = %v", max-1, seen)
+	}
+	of, _ := s.EnrichmentsOf(ctx, "a")
+	if len(of) != 2 || !of[0].Made.Equal(made) {
+		t.Errorf("EnrichmentsOf(a) = %+v", of)
+	}
+	hashes, _ := s.EnrichmentHashes(ctx, "m1")
+	if hashes["a"] != 3 || hashes["b"] != 2 || len(hashes) != 2 {
+		t.Errorf("hashes = %v", hashes)
+	}
+}
+
+func TestSchemaOneUpgrades(t *testing.T) {
+	// A journal written with schema 1 (before enrichments) opens, keeps its
+	// entries and gains the enrichments table.
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(ctx, Entry{ID: "n0000000000000001", Kind: KindNote, Time: time.Now(), Title: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	s.db.Exec("DROP TABLE enrichments")
+	s.db.Exec("PRAGMA user_version = 1")
+	s.Close()
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if e, err := s.Get(ctx, "n0000000000000001"); err != nil || e.Title != "kept" {
+		t.Fatalf("entry after upgrade: %+v, %v", e, err)
+	}
+	if err := s.PutEnrichment(ctx, Enrichment{EntryID: "n0000000000000001", Model: "m", Made: time.Now(), Text: "x"}); err != nil {
+		t.Errorf("enrichments after upgrade: %v", err)
+	}
+	var v int
+	s.db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != SchemaVersion {
+		t.Errorf("user_version = %d", v)
 	}
 }

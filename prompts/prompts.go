@@ -136,3 +136,66 @@ var ExplainSchema = json.RawMessage(`{
   },
   "required": ["summary", "suspects", "none"]
 }`)
+
+//go:embed enrich.tmpl
+var enrichText string
+
+var enrichTmpl = template.Must(template.New("enrich").Parse(enrichText))
+
+// EnrichInput is one change to describe (document expansion).
+type EnrichInput struct {
+	Kind, Title, Time, Repo string
+	Paths                   string
+	// Excerpt is the change's text (message and diff); it is cut to fit.
+	Excerpt string
+}
+
+// Enrich renders the system and user messages for describing one change,
+// cutting the excerpt so that the user message stays within budget
+// characters.
+func Enrich(in EnrichInput, budget int) (system, user string, err error) {
+	in.Title = fence(cut(in.Title, 300))
+	in.Paths = fence(cut(in.Paths, 600))
+	in.Excerpt = fence(cut(in.Excerpt, max(budget-len(in.Title)-len(in.Paths)-300, 0)))
+	var sys, usr bytes.Buffer
+	if err := enrichTmpl.ExecuteTemplate(&sys, "system", in); err != nil {
+		return "", "", fmt.Errorf("rendering prompt: %w", err)
+	}
+	if err := enrichTmpl.ExecuteTemplate(&usr, "user", in); err != nil {
+		return "", "", fmt.Errorf("rendering prompt: %w", err)
+	}
+	return sys.String(), usr.String(), nil
+}
+
+// Enrichment is the reply the model must give (see EnrichSchema).
+type Enrichment struct {
+	Behaviour string   `json:"behaviour"`
+	Symptoms  []string `json:"symptoms"`
+}
+
+// Text is the enrichment as stored and indexed beside the change.
+func (e Enrichment) Text() string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(e.Behaviour))
+	var syms []string
+	for _, s := range e.Symptoms {
+		if s = strings.TrimSpace(s); s != "" {
+			syms = append(syms, s)
+		}
+	}
+	if len(syms) > 0 {
+		b.WriteString("\nSymptoms: ")
+		b.WriteString(strings.Join(syms, "; "))
+	}
+	return b.String()
+}
+
+// EnrichSchema is the JSON schema of Enrichment, passed as the format.
+var EnrichSchema = json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "behaviour": {"type": "string"},
+    "symptoms": {"type": "array", "items": {"type": "string"}, "maxItems": 8}
+  },
+  "required": ["behaviour", "symptoms"]
+}`)

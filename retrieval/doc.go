@@ -3,6 +3,7 @@ package retrieval
 import (
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"github.com/analyst-dev/analyst/journal"
 	"github.com/analyst-dev/analyst/retrieval/catalog"
@@ -17,10 +18,11 @@ const (
 	fieldContext         // unchanged lines around them
 	fieldFuncs           // the functions hunks are in (hunk headers)
 	fieldSymptoms        // symptom words of matched change classes
+	fieldEnrich          // a model's note on the change (enrichment); counts only if made before the incident
 	numFields
 )
 
-var fieldNames = [numFields]string{"title", "body", "paths", "diff", "context", "funcs", "symptoms"}
+var fieldNames = [numFields]string{"title", "body", "paths", "diff", "context", "funcs", "symptoms", "enrich"}
 
 // Field indices for Weights.Field and Weights.B, for callers that switch a
 // field off (eval --ablate).
@@ -29,6 +31,7 @@ const (
 	FieldContext  = fieldContext
 	FieldFuncs    = fieldFuncs
 	FieldSymptoms = fieldSymptoms
+	FieldEnrich   = fieldEnrich
 )
 
 // Hit is a change class that matched a change.
@@ -52,6 +55,9 @@ func docFields(e *journal.Entry, cat *catalog.Catalog) (f [numFields]string, hit
 	f[fieldBody] = e.Body
 	f[fieldPaths] = strings.Join(e.Paths, "\n")
 	f[fieldDiff], f[fieldContext], f[fieldFuncs] = splitDiff(e.Diff)
+	if e.Enrichment != nil {
+		f[fieldEnrich] = e.Enrichment.Text
+	}
 	if cat != nil {
 		var sym strings.Builder
 		for _, m := range cat.Match(catalog.Change{Title: e.Title, Body: e.Body, Paths: e.Paths, Diff: e.Diff}) {
@@ -118,6 +124,21 @@ func embedText(f *[numFields]string, maxDiff int) string {
 	}
 	b.WriteString(d)
 	return b.String()
+}
+
+// ContentHash fingerprints an entry's own text as the index sees it: an
+// enrichment made from another fingerprint is stale.
+func ContentHash(e *journal.Entry) uint64 { return contentHash(e) }
+
+// enrichHash fingerprints an entry's enrichment (0 for none).
+func enrichHash(e *journal.Entry) uint64 {
+	if e.Enrichment == nil {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(e.Enrichment.Text))
+	h.Write([]byte(e.Enrichment.Made.UTC().Format(time.RFC3339Nano)))
+	return h.Sum64() | 1
 }
 
 // contentHash fingerprints what an entry contributes to the index, so that

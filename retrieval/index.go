@@ -46,9 +46,13 @@ type Doc struct {
 	// SupportOnly marks a commit that touched only tests, documentation,
 	// vendored, generated or lock files.
 	SupportOnly bool
-	Hits        []Hit
-	Hash        uint64
-	Len         [numFields]uint32
+	// EnrichedAt is when the enrichment in the enrich field was made (unix
+	// seconds, 0 for none): it counts only for incidents after it.
+	EnrichedAt int64
+	EnrichHash uint64
+	Hits       []Hit
+	Hash       uint64
+	Len        [numFields]uint32
 }
 
 // posting is one document's term frequencies per field (capped at 255).
@@ -64,9 +68,11 @@ type Index struct {
 	Version string
 	// Watermark is the highest journal sequence number the index covers.
 	Watermark int64
-	Docs      []Doc
-	terms     map[string]int32
-	postings  [][]posting
+	// EnrichMark is the highest enrichment sequence number it covers.
+	EnrichMark int64
+	Docs       []Doc
+	terms      map[string]int32
+	postings   [][]posting
 	// Builtin holds the built-in embedder's vector of each doc.
 	Builtin [][]float32
 	// Dense holds an Ollama embedder's vectors by doc id, if any.
@@ -93,7 +99,7 @@ func NewIndex(cat *catalog.Catalog) *Index {
 }
 
 func versionOf(cat *catalog.Catalog) string {
-	v := fmt.Sprintf("idx6.t%d.%s", token.Version, embed.NewBuiltin().Name())
+	v := fmt.Sprintf("idx8.t%d.%s", token.Version, embed.NewBuiltin().Name())
 	if cat != nil {
 		v += ".c" + cat.Fingerprint()
 	}
@@ -126,7 +132,7 @@ func (ix *Index) Add(ctx context.Context, entries []journal.Entry) error {
 		if e.Seq > ix.Watermark {
 			ix.Watermark = e.Seq
 		}
-		if ix.Has(e.ID, contentHash(e)) || seen[e.ID] {
+		if ix.Has(e.ID, contentHash(e)) && ix.Docs[ix.byID[e.ID]].EnrichHash == enrichHash(e) || seen[e.ID] {
 			continue
 		}
 		seen[e.ID] = true
@@ -210,7 +216,10 @@ func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
 	fields, hits := docFields(e, ix.cat)
 	pd := preparedDoc{doc: Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
 		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Files: max(e.Meta.Files, len(e.Paths)), Root: e.Meta.Root, Hits: hits,
-		Hash: contentHash(e), SupportOnly: supportOnly(e)}}
+		Hash: contentHash(e), SupportOnly: supportOnly(e), EnrichHash: enrichHash(e)}}
+	if e.Enrichment != nil {
+		pd.doc.EnrichedAt = e.Enrichment.Made.Unix()
+	}
 	counts := make(map[string]*[numFields]uint32, 256)
 	var perField [numFields][]string
 	for f := range numFields {

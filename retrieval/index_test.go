@@ -276,3 +276,63 @@ func TestRankHeadlineWeighsMore(t *testing.T) {
 		t.Errorf("ranking %v: the change matching the headline should be first", ids)
 	}
 }
+
+func TestRankEnrichmentCountsOnlyBeforeAt(t *testing.T) {
+	// The change's own words say nothing of the incident; its enrichment
+	// does. The enrichment counts for an incident after it was made, and
+	// for no incident before.
+	made := t0.Add(10 * 24 * time.Hour)
+	cause := commit(1, sha(1), "Tune the order writer", "+BATCH=500\n", t0)
+	cause.Enrichment = &journal.Enrichment{EntryID: sha(1), Model: "m", Made: made,
+		Text: "Orders are written in batches; a crash loses the unflushed batch, so customers see missing orders."}
+	other := commit(2, sha(2), "Rename the customers page", "+title = 'Customers'\n", t0.Add(time.Hour))
+	ix := NewIndex(catalog.Default())
+	if err := ix.Add(context.Background(), []journal.Entry{cause, other}); err != nil {
+		t.Fatal(err)
+	}
+	rank := func(at time.Time) Suspect {
+		res, err := ix.Rank(context.Background(), Query{Text: "a crash loses data", At: at, Top: 5}, DefaultWeights)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range res.Suspects {
+			if s.ID == sha(1) {
+				return s
+			}
+		}
+		t.Fatal("cause not ranked")
+		return Suspect{}
+	}
+	if s := rank(made.Add(-time.Hour)); s.Lexical != 0 || s.Coverage != 0 {
+		t.Errorf("before the enrichment was made it counted: lexical %.2f coverage %.2f", s.Lexical, s.Coverage)
+	}
+	if s := rank(made.Add(time.Hour)); s.Lexical != 1 || s.Coverage < 0.9 {
+		t.Errorf("after the enrichment was made it did not count: lexical %.2f coverage %.2f", s.Lexical, s.Coverage)
+	}
+
+	// Saved and loaded, the enrichment and its time survive.
+	path := filepath.Join(t.TempDir(), "index.bin")
+	if err := ix.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	ix2, err := Load(path, catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ix2.Docs[ix2.byID[sha(1)]]
+	if d.EnrichedAt != made.Unix() || d.EnrichHash == 0 {
+		t.Errorf("loaded doc: enriched at %d hash %x", d.EnrichedAt, d.EnrichHash)
+	}
+	// Re-adding the same entry with the same enrichment changes nothing;
+	// a new enrichment replaces the doc.
+	n := len(ix2.Docs)
+	ix2.Add(context.Background(), []journal.Entry{cause})
+	if len(ix2.Docs) != n || ix2.byID[sha(1)] != 0 {
+		t.Errorf("re-adding an unchanged entry re-indexed it")
+	}
+	cause.Enrichment = &journal.Enrichment{EntryID: sha(1), Model: "m", Made: made.Add(time.Hour), Text: "new note"}
+	ix2.Add(context.Background(), []journal.Entry{cause})
+	if d := ix2.Docs[ix2.byID[sha(1)]]; d.EnrichedAt != made.Add(time.Hour).Unix() {
+		t.Errorf("a new enrichment did not replace the doc: %+v", d)
+	}
+}

@@ -33,6 +33,7 @@ func (ix *Index) Save(path string) error {
 		w.u64(fileFormat)
 		w.str(ix.Version)
 		w.i64(ix.Watermark)
+		w.i64(ix.EnrichMark)
 		w.u64(uint64(len(ix.Docs)))
 		for i := range ix.Docs {
 			d := &ix.Docs[i]
@@ -47,6 +48,8 @@ func (ix *Index) Save(path string) error {
 			w.u64(uint64(d.Files))
 			w.u64(uint64(boolInt(d.Root) | boolInt(d.SupportOnly)<<1))
 			w.u64(d.Hash)
+			w.i64(d.EnrichedAt)
+			w.u64(d.EnrichHash)
 			for f := range numFields {
 				w.u64(uint64(d.Len[f]))
 			}
@@ -86,6 +89,7 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 			return
 		}
 		ix.Watermark = r.i64()
+		ix.EnrichMark = r.i64()
 		n := r.count()
 		ix.Docs = make([]Doc, n)
 		for i := range ix.Docs {
@@ -96,6 +100,7 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 			flags := r.u64()
 			d.Root, d.SupportOnly = flags&1 != 0, flags&2 != 0
 			d.Hash = r.u64()
+			d.EnrichedAt, d.EnrichHash = r.i64(), r.u64()
 			for f := range numFields {
 				d.Len[f] = uint32(r.u64())
 			}

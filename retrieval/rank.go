@@ -82,9 +82,9 @@ type Weights struct {
 // DefaultWeights are the weights analyst ranks with.
 var DefaultWeights = Weights{
 	Field: [numFields]float64{fieldTitle: 3, fieldBody: 1, fieldPaths: 2.5, fieldDiff: 0.6, fieldContext: 0.15,
-		fieldFuncs: 1, fieldSymptoms: 2},
+		fieldFuncs: 1, fieldSymptoms: 2, fieldEnrich: 1},
 	B: [numFields]float64{fieldTitle: 0.5, fieldBody: 0.5, fieldPaths: 0.5, fieldDiff: 0.5, fieldContext: 0.75,
-		fieldFuncs: 0.5, fieldSymptoms: 0.5},
+		fieldFuncs: 0.5, fieldSymptoms: 0.5, fieldEnrich: 0.5},
 	K1:       2,
 	Lexical:  0.6,
 	Symptom:  1.2,
@@ -172,7 +172,9 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		cand[i] = true
 		n++
 		for f := range numFields {
-			sumLen[f] += float64(d.Len[f])
+			if f != fieldEnrich || enrichedBefore(d, at) {
+				sumLen[f] += float64(d.Len[f])
+			}
 		}
 	}
 	res := Result{Candidates: n}
@@ -229,15 +231,16 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			}
 			var tf float64
 			for f := range numFields {
-				if p.tf[f] == 0 {
+				if p.tf[f] == 0 || f == fieldEnrich && !enrichedBefore(d, at) {
 					continue
 				}
 				norm := 1 - w.B[f] + w.B[f]*float64(d.Len[f])/avg[f]
 				tf += w.Field[f] * float64(p.tf[f]) / norm
 			}
-			if tf > 0 {
-				lex[p.doc] += idf * tf * (w.K1 + 1) / (tf + w.K1)
+			if tf == 0 {
+				continue // only in fields that do not count here
 			}
+			lex[p.doc] += idf * tf * (w.K1 + 1) / (tf + w.K1)
 			if qi < 64 {
 				matched[p.doc] |= 1 << qi
 				if p.tf[fieldSymptoms] > 0 {
@@ -349,6 +352,10 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	res.Suspects = sus
 	return res, nil
 }
+
+// enrichedBefore reports whether d's enrichment was made before the
+// incident at (unix seconds): a later one must not influence the answer.
+func enrichedBefore(d *Doc, at int64) bool { return d.EnrichedAt != 0 && d.EnrichedAt < at }
 
 // related reports whether some change plausibly relates to the incident:
 // the best lexical match is strong on an absolute scale, a matched change

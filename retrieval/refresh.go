@@ -153,7 +153,24 @@ func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice 
 
 func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total int, progress func(string, int, int), count *int) error {
 	const batch = 512
+	// Enrichments go with their entries: the newest one of each entry.
+	enr := map[string]*journal.Enrichment{}
+	var redo []string // entries indexed before that gained or changed one
+	err := j.Enrichments(ctx, 0, func(en journal.Enrichment) error {
+		if old := enr[en.EntryID]; old == nil || !en.Made.Before(old.Made) {
+			enr[en.EntryID] = &en
+		}
+		if en.Seq > ix.EnrichMark {
+			redo = append(redo, en.EntryID)
+			ix.EnrichMark = en.Seq
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	var buf []journal.Entry
+	done := map[string]bool{}
 	flush := func() error {
 		if err := ix.Add(ctx, buf); err != nil {
 			return err
@@ -165,7 +182,9 @@ func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total in
 		buf = buf[:0]
 		return nil
 	}
-	err := j.List(ctx, journal.Filter{AfterSeq: ix.Watermark, Oldest: true}, func(e journal.Entry) error {
+	err = j.List(ctx, journal.Filter{AfterSeq: ix.Watermark, Oldest: true}, func(e journal.Entry) error {
+		e.Enrichment = enr[e.ID]
+		done[e.ID] = true
 		buf = append(buf, e)
 		if len(buf) == batch {
 			return flush()
@@ -174,6 +193,26 @@ func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total in
 	})
 	if err != nil {
 		return err
+	}
+	for _, id := range redo {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		e, err := j.Get(ctx, id)
+		if errors.Is(err, journal.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		e.Enrichment = enr[id]
+		buf = append(buf, e)
+		if len(buf) == batch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
 	return flush()
 }

@@ -19,6 +19,10 @@ type indexOptions struct {
 	full    bool
 	all     bool
 	noEmbed bool // built-in vectors only, even when Ollama is up
+	// enrich asks the chat model about up to enrichMax changes that have
+	// no enrichment yet (document expansion).
+	enrich    bool
+	enrichMax int
 }
 
 func indexCommand(env *environment) *cli.Command {
@@ -33,19 +37,32 @@ knows: this is what the nightly job runs. Re-running adds nothing twice.
 Examples:
   analyst index --repo ~/src/shop-api --repo ~/src/billing
   analyst index                      refresh everything known
-  analyst index --full               rebuild the index and re-embed everything`,
+  analyst index --full               rebuild the index and re-embed everything
+  analyst index --enrich             also ask the chat model what each new change
+                                     alters and how its failure would look
+                                     (kept beside the change; "enrich = true" in
+                                     the config file makes it the default)`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "repo", Usage: "a repository `PATH` (repeatable; default: the known ones)"},
 			&cli.StringFlag{Name: "since", Usage: "only commits at or after `TIME` (RFC 3339)"},
 			&cli.BoolFlag{Name: "full", Usage: "rebuild the index from the journal and re-embed everything"},
 			&cli.BoolFlag{Name: "all", Usage: "read every ref, not only the current branch"},
 			&cli.BoolFlag{Name: "no-ollama", Usage: "embed with the built-in embedder only"},
+			&cli.BoolFlag{Name: "enrich", Usage: "describe changes with the chat model, once each, to find them by symptom"},
+			&cli.IntFlag{Name: "enrich-max", Usage: "enrich at most `N` changes per run (newest first)", Value: defaultEnrichMax},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() > 0 {
 				return usageErr("analyst index --repo "+c.Args().First(), "index takes repositories with --repo, not as arguments")
 			}
-			o := indexOptions{repos: c.StringSlice("repo"), full: c.Bool("full"), all: c.Bool("all"), noEmbed: c.Bool("no-ollama")}
+			o := indexOptions{repos: c.StringSlice("repo"), full: c.Bool("full"), all: c.Bool("all"), noEmbed: c.Bool("no-ollama"),
+				enrich: c.Bool("enrich"), enrichMax: c.Int("enrich-max")}
+			if !c.IsSet("enrich") && env.config.Enrich {
+				o.enrich = true
+			}
+			if o.enrichMax < 0 {
+				return usageErr("", "invalid --enrich-max %d", o.enrichMax)
+			}
 			if s := c.String("since"); s != "" {
 				t, err := parseTime("since", s, time.Now())
 				if err != nil {
@@ -98,6 +115,15 @@ func runIndex(ctx context.Context, env *environment, o indexOptions) error {
 	for _, g := range gits {
 		if _, err := captureRepo(ctx, env, j, g, o); err != nil {
 			return err
+		}
+	}
+	if o.enrich && !o.noEmbed && o.enrichMax > 0 {
+		st, warnings := enrichEntries(ctx, env, j, o.enrichMax)
+		for _, w := range warnings {
+			env.warnf("%s", w)
+		}
+		if st.made > 0 || st.left > 0 {
+			env.warnf("enriched %d changes with %s (%d left for the next run)", st.made, env.config.ChatModel, st.left)
 		}
 	}
 	return refreshIndex(ctx, env, j, o.full, o.noEmbed)

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/retrieval"
 	"github.com/analyst-dev/analyst/retrieval/catalog"
 )
 
@@ -56,14 +57,29 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 		return err
 	}
 	matches := cat.Match(catalog.Change{Title: e.Title, Body: e.Body, Paths: e.Paths, Diff: e.Diff})
+	enrichments, err := j.EnrichmentsOf(ctx, e.ID)
+	if err != nil {
+		return failErr(err, "", "%v", err)
+	}
 	if asJSON {
+		type enrichmentJSON struct {
+			Model string `json:"model"`
+			Made  string `json:"made"`
+			Stale bool   `json:"stale"` // made from other content than the entry's now
+			Text  string `json:"text"`
+		}
+		ens := []enrichmentJSON{}
+		for _, en := range enrichments {
+			ens = append(ens, enrichmentJSON{Model: en.Model, Made: formatTime(en.Made), Stale: en.Hash != retrieval.ContentHash(&e), Text: en.Text})
+		}
 		enc := json.NewEncoder(env.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			journal.Entry
-			Classes []catalog.Match `json:"classes"`
-		}{e, nonNil(matches)})
+			Classes     []catalog.Match  `json:"classes"`
+			Enrichments []enrichmentJSON `json:"enrichments"`
+		}{e, nonNil(matches), ens})
 	}
 	w := env.stdout
 	fmt.Fprintf(w, "%s %s\n", e.Kind, e.ID)
@@ -94,6 +110,16 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 	}
 	for _, m := range matches {
 		fmt.Fprintf(w, "Class:    %s — %s\n          %s\n", m.Class, m.Reason, m.Evidence)
+	}
+	for _, en := range enrichments {
+		stale := ""
+		if en.Hash != retrieval.ContentHash(&e) {
+			stale = ", made from an earlier version of this entry"
+		}
+		fmt.Fprintf(w, "Enriched: by %s at %s%s (derived; counts only for incidents after it)\n", en.Model, formatTime(en.Made), stale)
+		for _, l := range strings.Split(en.Text, "\n") {
+			fmt.Fprintf(w, "          %s\n", l)
+		}
 	}
 	fmt.Fprintf(w, "\n    %s\n", e.Title)
 	if e.Body != "" {

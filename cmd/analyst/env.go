@@ -49,6 +49,8 @@ type config struct {
 	Ollama *bool `toml:"ollama"`
 	// Catalog is a TOML file of extra change classes.
 	Catalog string `toml:"catalog"`
+	// Enrich makes index (and so the nightly job) enrich new changes.
+	Enrich bool `toml:"enrich"`
 }
 
 const defaultChatModel = "llama3.2"

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ollama/ollama/api"
 	"github.com/ollama/ollama/types/model"
@@ -331,5 +332,76 @@ func TestPartialJSONString(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("partialJSONString(%q) = %q, %v; want %q, %v", c.doc, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+func TestOllamaEnrichment(t *testing.T) {
+	work := setIsolatedEnv(t)
+	fake, url := newFakeOllama(t)
+	t.Setenv("OLLAMA_HOST", url)
+	t.Setenv("ANALYST_EMBED_MODEL", "fake-embed")
+	t.Setenv("ANALYST_CHAT_MODEL", "fake-chat")
+	home := filepath.Join(work, "home")
+	repo := buildSmallRepo(t, work)
+	fake.chatReply = func(user string) (string, string) {
+		if !strings.Contains(user, "What behaviour does this change alter") {
+			t.Errorf("enrichment sent another prompt:\n%s", user)
+		}
+		if strings.Contains(user, "title: Add app entry point") {
+			return `{"behaviour":"Starts a new process.","symptoms":["greeting banner vanishes"]}`, "stop"
+		}
+		return `{"behaviour":"Nothing a user would see.","symptoms":[]}`, "stop"
+	}
+	_, errOut, code := analystRun(t, "", "--home", home, "index", "--repo", repo, "--enrich")
+	if code != 0 || !strings.Contains(errOut, "enriched 4 changes with fake-chat (0 left for the next run)") || fake.chats != 4 {
+		t.Fatalf("index --enrich: exit %d, %d chats\n%s", code, fake.chats, errOut)
+	}
+	// Once per change: a second run asks nothing.
+	mustRun(t, "--home", home, "index", "--enrich")
+	if fake.chats != 4 {
+		t.Errorf("re-running enrichment asked the model again: %d chats", fake.chats)
+	}
+
+	// The enrichment shows beside the change, marked as derived.
+	var entry string
+	for _, line := range strings.Split(mustRun(t, "--home", home, "log", "--json"), "\n") {
+		if strings.Contains(line, "Add app entry point") {
+			var l logLine
+			json.Unmarshal([]byte(line), &l)
+			entry = l.ID
+		}
+	}
+	show := mustRun(t, "--home", home, "show", entry)
+	if !strings.Contains(show, "Enriched: by fake-chat") || !strings.Contains(show, "Symptoms: greeting banner vanishes") {
+		t.Errorf("show lacks the enrichment:\n%s", show)
+	}
+
+	// It counts for incidents after it was made, never before.
+	const incident = "greeting banner vanishes"
+	before := askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--at", "2026-11-04T00:00:00Z", incident))
+	if before.Related {
+		t.Errorf("an enrichment made later influenced an earlier incident: %+v", before.Suspects[0])
+	}
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	after := askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--at", later, incident))
+	if !after.Related || after.Suspects[0].ID != entry {
+		t.Errorf("after the enrichment, the enriched change should lead: %+v", after.Suspects[0])
+	}
+
+	// The model failing for one change skips it; a dead server stops the
+	// pass with a warning, and index still succeeds.
+	fake.chatReply = func(string) (string, string) { return `{"behaviour":`, "length" }
+	os.WriteFile(filepath.Join(repo, "app.py"), []byte("print('hello')\n"), 0o644)
+	if out, err := exec.Command("git", "-C", repo, "commit", "-qam", "Say hello").CombinedOutput(); err != nil {
+		t.Fatalf("git commit: %v\n%s", err, out)
+	}
+	_, errOut, code = analystRun(t, "", "--home", home, "index", "--enrich")
+	if code != 0 || !strings.Contains(errOut, "fake-chat gave no usable answer for 1 changes") {
+		t.Errorf("cut answer: exit %d\n%s", code, errOut)
+	}
+	t.Setenv("OLLAMA_HOST", "127.0.0.1:9")
+	_, errOut, code = analystRun(t, "", "--home", home, "index", "--enrich")
+	if code != 0 || !strings.Contains(errOut, "no enrichment this time") {
+		t.Errorf("dead server: exit %d\n%s", code, errOut)
 	}
 }
