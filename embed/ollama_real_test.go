@@ -53,12 +53,12 @@ func TestRealOllamaEmbed(t *testing.T) {
 	o := embed.NewOllama(srv.Client(), srv.EmbedModel)
 
 	// More texts than one batch holds, in three requests; one longer than
-	// MaxChars with a multi-byte character across the cut.
+	// the model's context with a multi-byte character near a chunk's end.
 	texts := make([]string, 2*o.Batch+6)
 	for i := range texts {
 		texts[i] = fmt.Sprintf("commit %d: fix the write concern of order %d", i, i*7)
 	}
-	texts[5] = strings.Repeat("word ", o.MaxChars)[:o.MaxChars-1] + "é and more after the cut"
+	texts[5] = strings.Repeat("word ", ollamatest.EmbedCtx)[:ollamatest.EmbedCtx*2-1] + "é and more after the cut"
 	texts[6] = ""
 	vecs, err := o.Embed(ctx, texts, embed.Document)
 	if err != nil {
@@ -90,8 +90,7 @@ func TestRealOllamaEmbed(t *testing.T) {
 		t.Errorf("different texts gave the same vector (cosine %.6f)", d)
 	}
 
-	// A text far over the model's context is cut by the server, not refused.
-	o.MaxChars = 0
+	// A text far over the model's context is chunked here, not refused.
 	long, err := o.Embed(ctx, []string{strings.Repeat("the quick brown fox returns none after save ", 500)}, embed.Query)
 	if err != nil || len(long) != 1 || len(long[0]) != ollamatest.EmbedDim {
 		t.Errorf("a text over the model's %d-token context: %v", ollamatest.EmbedCtx, err)

@@ -36,14 +36,36 @@ type RefreshOptions struct {
 	// Notice receives one-line messages for the user (a damaged index that is
 	// being rebuilt).
 	Notice func(string)
+	// DenseBudget bounds the whole dense pass: zero means
+	// DefaultDenseBudget, negative no bound. When it runs out the pass stops
+	// with a *DenseError, keeping what it embedded: the next refresh
+	// continues from there.
+	DenseBudget time.Duration
+}
+
+// DefaultDenseBudget bounds a dense pass when RefreshOptions says nothing:
+// long enough for a first pass over a few thousand changes on a CPU, short
+// enough that a server answering each request just in time cannot hold a
+// nightly job for ever.
+const DefaultDenseBudget = time.Hour
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // RefreshStats says what Refresh did.
 type RefreshStats struct {
 	Indexed  int // entries added or replaced in the lexical index
 	Embedded int // entries embedded by the dense embedder
-	Docs     int // entries in the index afterwards
-	Rebuilt  bool
+	// Refused counts entries the dense embedder's model refused, whole or in
+	// part (see refreshDense): they have a vector from what the model took,
+	// or none to compare, and are not sent again until they change.
+	Refused int
+	Docs    int // entries in the index afterwards
+	Rebuilt bool
 }
 
 // Refresh brings the index up to date with the journal: entries recorded
@@ -80,8 +102,8 @@ func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) 
 		return st, err
 	}
 	if o.Dense != nil {
-		n, err := s.refreshDense(ctx, j, ix, o.Dense, o.Full, o.Progress)
-		st.Embedded = n
+		n, refused, err := s.refreshDense(ctx, j, ix, o.Dense, o)
+		st.Embedded, st.Refused = n, refused
 		if err != nil {
 			// Keep what the lexical part did: save before reporting.
 			if serr := ix.Save(s.IndexPath()); serr != nil {
@@ -217,12 +239,42 @@ func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total in
 	return flush()
 }
 
+// DenseError reports a dense pass that stopped before embedding every entry
+// that needed it. The vectors made before it stopped are saved, and the
+// built-in vectors are unaffected: the next refresh continues from there.
+type DenseError struct {
+	Embedder    string
+	Done, Total int // entries embedded, and how many needed it
+	Err         error
+}
+
+func (e *DenseError) Error() string {
+	return fmt.Sprintf("%v; %d of %d entries embedded and kept", e.Err, e.Done, e.Total)
+}
+
+func (e *DenseError) Unwrap() error { return e.Err }
+
+// denseSaveEvery is how many newly embedded entries are saved at a time, so
+// that a pass stopped hard (killed, power cut) loses little.
+var denseSaveEvery = 1024
+
 // refreshDense embeds, with emb, every entry whose dense vector is missing or
-// stale, and saves the set. It saves what it embedded before an error.
-func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, emb embed.Embedder, full bool, progress func(string, int, int)) (int, error) {
+// stale, and saves the set: every denseSaveEvery entries and at the end,
+// also after an error. It returns how many entries it embedded and how many
+// of those the model refused.
+//
+// A refused entry (*embed.RefusedError) keeps the vector of what the model
+// accepted (its other chunks, or its first line), or, when it accepted
+// nothing, a zero vector: ranking compares dense vectors only when every
+// candidate has one, and a zero vector keeps that rule working for everyone
+// else while giving the refused entry no dense similarity (its lexical and
+// built-in scores still count). Either way the vector is stored with the
+// entry's content hash, so the entry is sent again only when its content or
+// the embedder changes.
+func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, emb embed.Embedder, o RefreshOptions) (int, int, error) {
 	path := DensePath(s.Dir, emb.Name())
 	ds, err := LoadDense(path)
-	if err != nil || full || ds.Name != emb.Name() {
+	if err != nil || o.Full || ds.Name != emb.Name() {
 		ds = &DenseSet{Name: emb.Name(), Vecs: map[string][]float32{}, Hash: map[string]uint64{}}
 	}
 	// Drop vectors of entries no longer indexed.
@@ -241,23 +293,46 @@ func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, em
 	}
 	if need == 0 {
 		ix.Dense = ds
-		return 0, ds.Save(path)
+		return 0, 0, ds.Save(path)
+	}
+	budget := o.DenseBudget
+	if budget == 0 {
+		budget = DefaultDenseBudget
+	}
+	ectx := ctx
+	if budget > 0 {
+		var cancel context.CancelFunc
+		ectx, cancel = context.WithTimeout(ctx, budget)
+		defer cancel()
 	}
 	const batch = 64
 	var ids []string
 	var texts []string
-	done := 0
+	done, refused, unsaved := 0, 0, 0
 	flush := func() error {
 		if len(texts) == 0 {
 			return nil
 		}
-		vecs, err := emb.Embed(ctx, texts, embed.Document)
+		vecs, err := emb.Embed(ectx, texts, embed.Document)
+		var re *embed.RefusedError
+		if errors.As(err, &re) && len(vecs) == len(texts) {
+			refused += len(re.Index)
+			err = nil
+		}
 		if err != nil {
 			return err
 		}
-		for k, v := range vecs {
-			if ds.Dim == 0 {
+		for _, v := range vecs {
+			if v != nil && ds.Dim == 0 {
 				ds.Dim = len(v)
+			}
+		}
+		for k, v := range vecs {
+			if v == nil {
+				if ds.Dim == 0 {
+					continue // nothing embedded yet to size it: try again next time
+				}
+				v = make([]float32, ds.Dim)
 			}
 			if len(v) != ds.Dim {
 				return fmt.Errorf("embedder %s returned %d dimensions, expected %d", emb.Name(), len(v), ds.Dim)
@@ -266,10 +341,15 @@ func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, em
 			ds.Vecs[ids[k]], ds.Hash[ids[k]] = v, d.Hash
 		}
 		done += len(texts)
-		if progress != nil {
-			progress("embedding", done, need)
+		unsaved += len(texts)
+		if o.Progress != nil {
+			o.Progress("embedding", done, need)
 		}
 		ids, texts = ids[:0], texts[:0]
+		if unsaved >= denseSaveEvery {
+			unsaved = 0
+			return ds.Save(path)
+		}
 		return nil
 	}
 	err = j.List(ctx, journal.Filter{Oldest: true}, func(e journal.Entry) error {
@@ -290,9 +370,19 @@ func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, em
 	if err == nil {
 		err = flush()
 	}
-	if serr := ds.Save(path); serr != nil && err == nil {
-		err = serr
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && ectx.Err() != nil {
+		err = fmt.Errorf("embedding took longer than its %s budget", budget)
 	}
 	ix.Dense = ds
-	return done, err
+	if refused > 0 && o.Notice != nil {
+		o.Notice(fmt.Sprintf("%s refused %d %s (input it cannot read): embedded from what it took; not sent again until they change",
+			emb.Name(), refused, plural(refused, "entry", "entries")))
+	}
+	if serr := ds.Save(path); serr != nil {
+		return done, refused, serr
+	}
+	if err != nil {
+		err = &DenseError{Embedder: emb.Name(), Done: done, Total: need, Err: err}
+	}
+	return done, refused, err
 }
