@@ -50,9 +50,11 @@ type Doc struct {
 	// seconds, 0 for none): it counts only for incidents after it.
 	EnrichedAt int64
 	EnrichHash uint64
-	Hits       []Hit
-	Hash       uint64
-	Len        [numFields]uint32
+	// EnrichVec is the built-in vector of the enrichment (nil for none).
+	EnrichVec []float32
+	Hits      []Hit
+	Hash      uint64
+	Len       [numFields]uint32
 }
 
 // posting is one document's term frequencies per field (capped at 255).
@@ -99,7 +101,7 @@ func NewIndex(cat *catalog.Catalog) *Index {
 }
 
 func versionOf(cat *catalog.Catalog) string {
-	v := fmt.Sprintf("idx8.t%d.%s", token.Version, embed.NewBuiltin().Name())
+	v := fmt.Sprintf("idx9.t%d.%s", token.Version, embed.NewBuiltin().Name())
 	if cat != nil {
 		v += ".c" + cat.Fingerprint()
 	}
@@ -251,6 +253,11 @@ func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
 		seq = append(seq, perField[f]...)
 	}
 	pd.vec = embed.NewBuiltin().VectorOf(seq)
+	if len(perField[fieldEnrich]) > 0 {
+		// The enrichment has a vector of its own, beside the change's:
+		// unlike the change's, it counts only after it was made.
+		pd.doc.EnrichVec = embed.NewBuiltin().VectorOf(perField[fieldEnrich])
+	}
 	return pd
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/analyst-dev/analyst/embed"
 	"github.com/analyst-dev/analyst/journal"
 	"github.com/analyst-dev/analyst/retrieval/catalog"
 )
@@ -303,11 +304,16 @@ func TestRankEnrichmentCountsOnlyBeforeAt(t *testing.T) {
 		t.Fatal("cause not ranked")
 		return Suspect{}
 	}
-	if s := rank(made.Add(-time.Hour)); s.Lexical != 0 || s.Coverage != 0 {
-		t.Errorf("before the enrichment was made it counted: lexical %.2f coverage %.2f", s.Lexical, s.Coverage)
+	early, late := rank(made.Add(-time.Hour)), rank(made.Add(time.Hour))
+	if early.Lexical != 0 || early.Coverage != 0 {
+		t.Errorf("before the enrichment was made it counted: lexical %.2f coverage %.2f", early.Lexical, early.Coverage)
 	}
-	if s := rank(made.Add(time.Hour)); s.Lexical != 1 || s.Coverage < 0.9 {
-		t.Errorf("after the enrichment was made it did not count: lexical %.2f coverage %.2f", s.Lexical, s.Coverage)
+	if late.Lexical != 1 || late.Coverage < 0.9 {
+		t.Errorf("after the enrichment was made it did not count: lexical %.2f coverage %.2f", late.Lexical, late.Coverage)
+	}
+	// Its vector too: searched beside the change's only after it was made.
+	if late.Vector <= early.Vector {
+		t.Errorf("the enrichment's vector did not count after it was made: vector %.2f before, %.2f after", early.Vector, late.Vector)
 	}
 
 	// Saved and loaded, the enrichment and its time survive.
@@ -320,8 +326,11 @@ func TestRankEnrichmentCountsOnlyBeforeAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := ix2.Docs[ix2.byID[sha(1)]]
-	if d.EnrichedAt != made.Unix() || d.EnrichHash == 0 {
-		t.Errorf("loaded doc: enriched at %d hash %x", d.EnrichedAt, d.EnrichHash)
+	if d.EnrichedAt != made.Unix() || d.EnrichHash == 0 || len(d.EnrichVec) != embed.BuiltinDim {
+		t.Errorf("loaded doc: enriched at %d hash %x vector %d", d.EnrichedAt, d.EnrichHash, len(d.EnrichVec))
+	}
+	if d := ix2.Docs[ix2.byID[sha(2)]]; d.EnrichVec != nil {
+		t.Errorf("a doc without enrichment loaded with a vector")
 	}
 	// Re-adding the same entry with the same enrichment changes nothing;
 	// a new enrichment replaces the doc.

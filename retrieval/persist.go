@@ -50,6 +50,7 @@ func (ix *Index) Save(path string) error {
 			w.u64(d.Hash)
 			w.i64(d.EnrichedAt)
 			w.u64(d.EnrichHash)
+			w.vec(d.EnrichVec)
 			for f := range numFields {
 				w.u64(uint64(d.Len[f]))
 			}
@@ -101,6 +102,9 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 			d.Root, d.SupportOnly = flags&1 != 0, flags&2 != 0
 			d.Hash = r.u64()
 			d.EnrichedAt, d.EnrichHash = r.i64(), r.u64()
+			if d.EnrichVec = r.vec(); len(d.EnrichVec) == 0 {
+				d.EnrichVec = nil
+			}
 			for f := range numFields {
 				d.Len[f] = uint32(r.u64())
 			}

@@ -482,6 +482,14 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 			return nil, "", fmt.Errorf("vector search: %w", err)
 		}
 		added++
+		// An enrichment made before the incident is searched beside the
+		// change (built-in vectors only: it has no dense vector).
+		if d := &ix.Docs[i]; !useDense && d.EnrichVec != nil && enrichedBefore(d, q.At.Unix()) && !isZero(d.EnrichVec) {
+			if err := col.AddDocument(ctx, chromem.Document{ID: "e" + strconv.Itoa(i), Embedding: d.EnrichVec}); err != nil {
+				return nil, "", fmt.Errorf("vector search: %w", err)
+			}
+			added++
+		}
 	}
 	if added == 0 || isZero(qvec) {
 		return scores, name, nil
@@ -491,8 +499,8 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		return nil, "", fmt.Errorf("vector search: %w", err)
 	}
 	for _, r := range results {
-		i, _ := strconv.Atoi(r.ID)
-		scores[i] = max(float64(r.Similarity), 0)
+		i, _ := strconv.Atoi(strings.TrimPrefix(r.ID, "e"))
+		scores[i] = max(scores[i], float64(r.Similarity), 0)
 	}
 	return scores, name, nil
 }
