@@ -186,6 +186,9 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		fuseModel(&out)
 	}
 	if streaming {
+		if out.Models.Chat == "" {
+			live.cut()
+		}
 		live.finish()
 		if out.Models.Chat != "" {
 			printModelReading(env, out)

@@ -209,10 +209,14 @@ func (env *environment) ollama() (*api.Client, string, bool) {
 	return c, host, true
 }
 
-// reachable asks the server for a heartbeat within a short bound: a local
-// server answers in milliseconds, and a dead one must not delay an answer.
+// probeTimeout bounds the heartbeat that tells whether Ollama is up: a local
+// server answers in milliseconds, and a dead or hung one must not delay an
+// answer. A variable so tests can shorten it.
+var probeTimeout = 1500 * time.Millisecond
+
+// reachable asks the server for a heartbeat within probeTimeout.
 func reachable(ctx context.Context, c *api.Client) bool {
-	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	return c.Heartbeat(ctx) == nil
 }

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -24,9 +28,13 @@ const (
 	chatNumCtx      = 8192
 	chatNumPredict  = 1024
 	chatPromptChars = 16000 // about 5,000 tokens of mixed prose and code
-	chatTimeout     = 120 * time.Second
-	explainSuspects = 5 // how many of the ranked suspects the model sees
+	explainSuspects = 5     // how many of the ranked suspects the model sees
 )
+
+// chatTimeout bounds one explanation call, from the request to the reply's
+// last token, loading the model included: 2 minutes, enough for a 3B model on
+// a CPU to write its token budget. A variable so tests can shorten it.
+var chatTimeout = 120 * time.Second
 
 // explain asks the chat model which suspects explain the incident and fills
 // why, confidence and summary in out. It returns warnings instead of failing:
@@ -59,43 +67,65 @@ func explain(ctx context.Context, env *environment, j *journal.Store, out *askJS
 		in.Suspects = append(in.Suspects, prompts.Suspect{ID: s.ID, Kind: s.Kind, Title: s.Title, Time: s.Time,
 			Repo: s.Repo, Reasons: append([]string(nil), s.Reasons...), Excerpt: excerpt})
 	}
-	system, user, err := prompts.Explain(in, chatPromptChars)
-	if err != nil {
-		return []string{fmt.Sprintf("preparing the model prompt failed (%v): showing retrieval only", err)}
-	}
 	stream := live != nil
-	req := &api.ChatRequest{
-		Model:    model,
-		Messages: []api.Message{{Role: "system", Content: system}, {Role: "user", Content: user}},
-		Stream:   &stream,
-		Format:   prompts.ExplainSchema,
-		Options:  map[string]any{"num_ctx": chatNumCtx, "num_predict": chatNumPredict, "temperature": 0, "seed": 1},
-	}
+	// Truncate off: a prompt over the context is an error to act on, not a
+	// prompt the server silently cuts in the middle (its default).
+	truncate := false
 	cctx, cancel := context.WithTimeout(ctx, chatTimeout)
 	defer cancel()
 	var reply strings.Builder
 	var doneReason string
-	err = c.Chat(cctx, req, func(r api.ChatResponse) error {
-		reply.WriteString(r.Message.Content)
-		if live != nil {
-			live.update(reply.String(), model)
+	done := false
+	// The budget is in characters, and some text (code, other scripts)
+	// takes far more tokens a character than prose: a prompt the server
+	// finds over the context is sent again at half the size, down to a
+	// quarter. The server refuses before it writes a token, so nothing has
+	// been shown yet.
+	var err error
+	for budget := chatPromptChars; ; budget /= 2 {
+		system, user, perr := prompts.Explain(cloneExplainInput(in), budget)
+		if perr != nil {
+			return []string{fmt.Sprintf("preparing the model prompt failed (%v): showing retrieval only", perr)}
 		}
-		if r.Done {
-			doneReason = r.DoneReason
+		req := &api.ChatRequest{
+			Model:    model,
+			Messages: []api.Message{{Role: "system", Content: system}, {Role: "user", Content: user}},
+			Stream:   &stream,
+			Format:   prompts.ExplainSchema,
+			Options:  map[string]any{"num_ctx": chatNumCtx, "num_predict": chatNumPredict, "temperature": 0, "seed": 1},
+			Truncate: &truncate,
 		}
-		return nil
-	})
-	if err != nil {
+		err = c.Chat(cctx, req, func(r api.ChatResponse) error {
+			reply.WriteString(r.Message.Content)
+			if live != nil {
+				live.update(reply.String(), model)
+			}
+			if r.Done {
+				done, doneReason = true, r.DoneReason
+			}
+			return nil
+		})
 		var se api.StatusError
-		switch {
-		case errors.As(err, &se) && se.StatusCode == 404:
-			return []string{fmt.Sprintf("chat model %s is not pulled: showing retrieval only (run 'ollama pull %s')", model, model)}
-		case errors.As(err, &se) && se.StatusCode == 400:
-			return []string{fmt.Sprintf("%s cannot chat (%s): showing retrieval only", model, strings.TrimSpace(se.ErrorMessage))}
-		case errors.Is(cctx.Err(), context.DeadlineExceeded):
-			return []string{fmt.Sprintf("the model gave no answer within %s: showing retrieval only", chatTimeout)}
+		if err == nil || reply.Len() > 0 || budget <= chatPromptChars/4 || !errors.As(err, &se) || !isContextOverflow(se.ErrorMessage) {
+			break
 		}
-		return []string{fmt.Sprintf("the model failed (%v): showing retrieval only", err)}
+		env.log.Debug("prompt over the model's context: sending it shorter", "model", model, "chars", budget/2)
+	}
+	// The client ends a stream without an error when the connection drops
+	// or the context ends in the middle of it: only the done message tells a
+	// whole reply.
+	switch {
+	case err == nil && done:
+	case ctx.Err() != nil:
+		return []string{"the explanation was interrupted: showing retrieval only"}
+	case errors.Is(cctx.Err(), context.DeadlineExceeded) && reply.Len() == 0:
+		return []string{fmt.Sprintf("Ollama at %s gave no answer within %s: showing retrieval only", host, bound(chatTimeout))}
+	case errors.Is(cctx.Err(), context.DeadlineExceeded):
+		return []string{fmt.Sprintf("Ollama at %s did not finish its answer within %s: showing retrieval only", host, bound(chatTimeout))}
+	case err != nil:
+		return []string{chatFailure(err, host, model)}
+	default:
+		return []string{fmt.Sprintf("Ollama at %s stopped answering in the middle of its reply: showing retrieval only", host)}
 	}
 	if doneReason == "length" {
 		return []string{"the model's answer was cut short by its token limit: showing retrieval only"}
@@ -125,6 +155,72 @@ func explain(ctx context.Context, env *environment, j *journal.Store, out *askJS
 		out.Summary = "The model found none of these changes a plausible cause."
 	}
 	return warnings
+}
+
+// cloneExplainInput copies what prompts.Explain cuts and fences in place,
+// so the same input can be rendered again at another budget.
+func cloneExplainInput(in prompts.ExplainInput) prompts.ExplainInput {
+	in.Suspects = slices.Clone(in.Suspects)
+	for i := range in.Suspects {
+		in.Suspects[i].Reasons = slices.Clone(in.Suspects[i].Reasons)
+	}
+	return in
+}
+
+// chatFailure words a failed chat call as one warning line. The server's
+// own words appear only cut short: a warning is one line.
+func chatFailure(err error, host, model string) string {
+	var se api.StatusError
+	var ae api.AuthorizationError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &se):
+		msg := strings.TrimSpace(se.ErrorMessage)
+		switch {
+		case se.StatusCode == http.StatusNotFound:
+			return fmt.Sprintf("chat model %s is not pulled: showing retrieval only (run 'ollama pull %s')", model, model)
+		case isContextOverflow(msg):
+			return fmt.Sprintf("the prompt did not fit the context of %s, even cut short: showing retrieval only (try a chat model with a larger context)", model)
+		case se.StatusCode == http.StatusBadRequest:
+			return fmt.Sprintf("%s cannot chat (%s): showing retrieval only", model, oneLine(msg, 80))
+		case msg == "":
+			msg = se.Error()
+		}
+		return fmt.Sprintf("Ollama at %s answered with an error (%s): showing retrieval only", host, oneLine(msg, 80))
+	case errors.As(err, &ae):
+		return fmt.Sprintf("Ollama at %s refused the request (%s): showing retrieval only", host, oneLine(ae.Error(), 80))
+	case errors.As(err, &syntax), errors.As(err, &typ):
+		return fmt.Sprintf("Ollama at %s sent a reply analyst cannot read: showing retrieval only", host)
+	case errors.As(err, &ue), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		// Refused, reset, or closed before an answer: the server died or
+		// restarted after it answered the heartbeat.
+		return fmt.Sprintf("Ollama at %s stopped answering: showing retrieval only", host)
+	}
+	// A plain error in the middle of a stream: the server's own message
+	// ({"error": …} with status 200), or a line that is not JSON at all.
+	return fmt.Sprintf("Ollama at %s broke off its reply (%s): showing retrieval only", host, oneLine(err.Error(), 60))
+}
+
+// isContextOverflow reports whether a server error says the prompt exceeds
+// the context: Ollama answers 400 for that as for a model that cannot chat,
+// and only its words tell them apart ("the input length exceeds the context
+// length" from both runners of v0.17.4, "input exceeds maximum context
+// length" from its embed route).
+func isContextOverflow(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "context length")
+}
+
+// bound prints a timeout for a message: "2 min", "90 s", "50ms".
+func bound(d time.Duration) string {
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d >= time.Second:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
+	}
+	return d.String()
 }
 
 // modelWeight is how much a model's confidence can lift a suspect's score:
@@ -179,6 +275,14 @@ func (s *summaryStream) update(reply, model string) {
 	}
 	fmt.Fprint(s.w, string(runes[s.printed:]))
 	s.printed = len(runes)
+}
+
+// cut marks a streamed explanation that will not be completed, so the part
+// already written does not pass for the model's whole answer.
+func (s *summaryStream) cut() {
+	if s.started {
+		fmt.Fprint(s.w, "\n[explanation cut off here: the suspects above stand without it]")
+	}
 }
 
 // finish ends the streamed text with a blank line.

@@ -264,7 +264,8 @@ func TestRealOllamaModelFailures(t *testing.T) {
 func TestRealOllamaKilledMidRequest(t *testing.T) {
 	t.Run("during the explanation", func(t *testing.T) {
 		srv, home, ids := realOllama(t)
-		t.Setenv("OLLAMA_HOST", srv.KillOnRequest(t, "POST /api/chat"))
+		relay := srv.KillOnRequest(t, "POST /api/chat")
+		t.Setenv("OLLAMA_HOST", relay)
 		a, errOut := askReal(t, home)
 		t.Logf("models %+v, warnings %q", a.Models, a.Warnings)
 		if srv.Running() {
@@ -274,8 +275,9 @@ func TestRealOllamaKilledMidRequest(t *testing.T) {
 		if a.Models.Embed != "ollama/"+srv.EmbedModel || a.Models.Chat != "" {
 			t.Errorf("models %+v", a.Models)
 		}
-		if !strings.Contains(strings.Join(a.Warnings, "\n"), "showing retrieval only") {
-			t.Errorf("no warning that retrieval only is shown: %q\n%s", a.Warnings, errOut)
+		want := "Ollama at http://" + relay + " stopped answering: showing retrieval only"
+		if !slices.Equal(a.Warnings, []string{want}) || !strings.Contains(errOut, "analyst: "+want+"\n") {
+			t.Errorf("warnings %q, want only %q\n%s", a.Warnings, want, errOut)
 		}
 		checkModelFields(t, a, ids)
 

@@ -26,22 +26,85 @@ import (
 // of behaviour against the real server (see the integration tests for that).
 type fakeOllama struct {
 	mu         sync.Mutex
-	embedModel string // the only embedding model it has
-	chatModel  string // the only chat model it has
+	srv        *httptest.Server
+	stop       chan struct{} // closed when the test ends: releases held requests
+	embedModel string        // the only embedding model it has
+	chatModel  string        // the only chat model it has
 	embedded   map[string]int
 	chatReply  func(user string) (content, doneReason string)
 	chats      int
-	streamed   bool // whether the last chat asked for a stream
+	streamed   bool  // whether the last chat asked for a stream
+	truncate   *bool // the last chat's truncate setting
+	userSizes  []int // the bytes of each chat's user message
+	fault      fault // how the server misbehaves; "" not at all
+	// overflowOver, with faultOverflow, makes only user messages longer
+	// than this many bytes overflow; 0: all of them.
+	overflowOver int
 }
+
+// fault is a way a sick or dying Ollama server answers (or does not).
+// Where a fault takes "a few pieces" of a reply, a reply not streamed has
+// none: it fails before its only line.
+type fault string
+
+const (
+	faultHang     fault = "hang"     // accepts connections, answers nothing, not even the heartbeat
+	faultRefuse   fault = "refuse"   // dies right after the heartbeat: the chat's connection is refused
+	faultDies     fault = "dies"     // dies on the chat request: the connection closes unanswered, later ones are refused
+	faultSlow     fault = "slow"     // chat answers nothing until the client gives up
+	faultStall    fault = "stall"    // a few pieces of the reply, then nothing until the client gives up
+	faultCut      fault = "cut"      // a few pieces of the reply, then the connection closes
+	faultNoDone   fault = "no-done"  // the whole reply, then the stream ends without a done message
+	faultGarbage  fault = "garbage"  // a few pieces, then a line that is not JSON
+	fault500      fault = "500"      // HTTP 500 with an error body, as when the model runner crashed
+	faultOverflow fault = "overflow" // 400 as Ollama v0.17.4 answers a prompt longer than the context
+)
+
+// Error texts of the faults, as Ollama words them.
+const (
+	fault500Text      = "llama runner process has terminated: exit status 2"
+	faultOverflowText = "the input length exceeds the context length" // runner/llamarunner errorInputTooLong
+	faultGarbageLine  = "<html><body>502 Bad Gateway</body></html>"
+)
 
 func newFakeOllama(t *testing.T) (*fakeOllama, string) {
-	f := &fakeOllama{embedModel: "fake-embed", chatModel: "fake-chat", embedded: map[string]int{}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv.URL
+	f := &fakeOllama{embedModel: "fake-embed", chatModel: "fake-chat", embedded: map[string]int{}, stop: make(chan struct{})}
+	f.srv = httptest.NewServer(f)
+	t.Cleanup(func() {
+		close(f.stop)
+		f.srv.Close()
+	})
+	return f, f.srv.URL
 }
 
+// hold answers nothing until the client gives up or the test ends.
+func (f *fakeOllama) hold(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-f.stop:
+	}
+}
+
+// die stops accepting connections, as a dead server's port refuses them.
+func (f *fakeOllama) die() { f.srv.Listener.Close() }
+
 func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	fault := f.fault
+	f.mu.Unlock()
+	switch {
+	case fault == faultHang:
+		f.hold(r)
+		return
+	case r.URL.Path == "/" && fault == faultRefuse:
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusOK)
+		f.die()
+		return
+	case r.URL.Path == "/api/chat":
+		f.chat(w, r, fault)
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch r.URL.Path {
@@ -80,34 +143,90 @@ func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			resp.Embeddings = append(resp.Embeddings, fakeVector(in))
 		}
 		json.NewEncoder(w).Encode(resp)
-	case "/api/chat":
-		var req api.ChatRequest
-		json.NewDecoder(r.Body).Decode(&req)
-		if req.Model != f.chatModel {
-			http.Error(w, `{"error":"model '`+req.Model+`' not found"}`, http.StatusNotFound)
-			return
-		}
-		f.chats++
-		user := req.Messages[len(req.Messages)-1].Content
-		content, reason := f.chatReply(user)
-		f.streamed = req.Stream == nil || *req.Stream
-		if !f.streamed {
-			json.NewEncoder(w).Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content},
-				Done: true, DoneReason: reason})
-			return
-		}
-		// A stream: the reply in pieces of a few bytes, one JSON line each.
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		enc := json.NewEncoder(w)
-		for len(content) > 0 {
-			n := min(len(content), 7)
-			enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content[:n]}})
-			w.(http.Flusher).Flush()
-			content = content[n:]
-		}
-		enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant"}, Done: true, DoneReason: reason})
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// chat answers /api/chat with chatReply, or fails as the fault says. It
+// holds no lock while it writes, so a held request blocks no other.
+func (f *fakeOllama) chat(w http.ResponseWriter, r *http.Request, fault fault) {
+	var req api.ChatRequest
+	json.NewDecoder(r.Body).Decode(&req)
+	f.mu.Lock()
+	known := req.Model == f.chatModel
+	if known {
+		f.chats++
+		f.streamed = req.Stream == nil || *req.Stream
+		f.truncate = req.Truncate
+		f.userSizes = append(f.userSizes, len(req.Messages[len(req.Messages)-1].Content))
+	}
+	streamed, reply, overflowOver := f.streamed, f.chatReply, f.overflowOver
+	user := req.Messages[len(req.Messages)-1].Content
+	f.mu.Unlock()
+	if !known {
+		http.Error(w, `{"error":"model '`+req.Model+`' not found"}`, http.StatusNotFound)
+		return
+	}
+	fail := func(code int, msg string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	}
+	switch fault {
+	case faultSlow:
+		f.hold(r)
+		return
+	case fault500:
+		fail(http.StatusInternalServerError, fault500Text)
+		return
+	case faultOverflow:
+		if len(user) > overflowOver {
+			fail(http.StatusBadRequest, faultOverflowText)
+			return
+		}
+	case faultDies:
+		f.die()
+		panic(http.ErrAbortHandler) // closes the connection unanswered
+	}
+	content, reason := reply(user)
+	enc := json.NewEncoder(w)
+	if !streamed {
+		switch fault {
+		case faultStall:
+			f.hold(r)
+		case faultCut:
+			panic(http.ErrAbortHandler)
+		case faultGarbage:
+			fmt.Fprintln(w, faultGarbageLine)
+		default:
+			enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content},
+				Done: fault != faultNoDone, DoneReason: reason})
+		}
+		return
+	}
+	// A stream: the reply in pieces of a few bytes, one JSON line each.
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	for i := 0; len(content) > 0; i++ {
+		if i == 3 { // a few pieces have gone out
+			switch fault {
+			case faultStall:
+				f.hold(r)
+				return
+			case faultCut:
+				panic(http.ErrAbortHandler) // the connection closes in the middle of the stream
+			case faultGarbage:
+				fmt.Fprintln(w, faultGarbageLine)
+				return
+			}
+		}
+		n := min(len(content), 7)
+		enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant", Content: content[:n]}})
+		w.(http.Flusher).Flush()
+		content = content[n:]
+	}
+	if fault != faultNoDone {
+		enc.Encode(api.ChatResponse{Model: req.Model, Message: api.Message{Role: "assistant"}, Done: true, DoneReason: reason})
 	}
 }
 
