@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,7 +207,11 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	for _, w := range out.Warnings {
 		env.warnf("%s", w)
 	}
-	if !o.noLLM && out.Models.Chat == "" {
+	if !o.noLLM && out.Models.Chat == "" && slices.ContainsFunc(out.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "Ollama unreachable at ")
+	}) {
+		// Only when there is no server: other failures say what to do in
+		// their own line.
 		env.hintf("for explanations, start Ollama and run 'ollama pull %s'; --no-llm silences this", env.config.ChatModel)
 	}
 	return nil
