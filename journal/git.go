@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -198,8 +200,24 @@ const (
 	recordStart = '\x1e'
 	fieldSep    = "\x1f"
 	headerEnd   = "\x1d"
-	logFormat   = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%ct%x1f%s%x1f%b%x1d"
 )
+
+// logFormat is the `git log --format` of a commit's header. A commit message
+// may hold any byte, separators included, so each record's start and end also
+// carry mark, a value the parser chose at random: a message cannot forge a
+// record (another commit's id, time or author) without knowing it.
+func logFormat(mark string) string {
+	return "%x1e" + mark + "%H%x1f%P%x1f%an <%ae>%x1f%ct%x1f%s%x1f%b%x1d" + mark
+}
+
+// newMark returns a fresh record mark for logFormat.
+func newMark() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
 
 var revertRe = regexp.MustCompile(`This reverts commit ([0-9a-f]{40})`)
 
@@ -247,8 +265,9 @@ func (e *gitStreamError) Error() string { return "git log: " + e.msg }
 func (g *Git) commitStream(ctx context.Context, shas []string, lim CommitLimits, fn func(Entry) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	p := newPatchParser(g, lim)
 	cmd := gitCmd(ctx, g.Dir, "log", "--no-walk=unsorted", "--stdin", "-p", "--no-color", "--no-ext-diff",
-		"--no-textconv", "--no-renames", "--format="+logFormat)
+		"--no-textconv", "--no-renames", "--format="+logFormat(p.mark))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -271,7 +290,6 @@ func (g *Git) commitStream(ctx context.Context, shas []string, lim CommitLimits,
 		w.Flush()
 		stdin.Close()
 	}()
-	p := newPatchParser(g, lim)
 	var held *Entry
 	delivered := 0
 	var fnErr error
@@ -279,11 +297,21 @@ func (g *Git) commitStream(ctx context.Context, shas []string, lim CommitLimits,
 	for {
 		line, err := rd.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			// An overlong line: keep its start, drop the rest.
+			// An overlong line: keep its start and its end (where a
+			// header's end mark is), drop the middle.
+			head := append([]byte(nil), line[:min(len(line), 4096)]...)
+			var tail []byte
 			for err == bufio.ErrBufferFull {
-				_, err = rd.ReadSlice('\n')
+				tail = append(tail, line...)
+				tail = tail[max(0, len(tail)-256):]
+				line, err = rd.ReadSlice('\n')
 			}
-			line = append(line[:min(len(line), 4096):min(len(line), 4096)], '\n')
+			tail = append(tail, line...)
+			tail = tail[max(0, len(tail)-256):]
+			line = append(head, tail...)
+			if line[len(line)-1] != '\n' {
+				line = append(line, '\n')
+			}
 		}
 		if len(line) > 0 {
 			if e := p.line(line); e != nil {
@@ -335,11 +363,11 @@ func (g *Git) commitStream(ctx context.Context, shas []string, lim CommitLimits,
 
 // fallbackCommit reads a commit's message and changed paths without its diff.
 func (g *Git) fallbackCommit(ctx context.Context, sha string) (Entry, error) {
-	out, err := gitOutput(ctx, g.Dir, "log", "-1", "--no-walk", "--format="+logFormat, sha)
+	p := newPatchParser(g, CommitLimits{}.withDefaults())
+	out, err := gitOutput(ctx, g.Dir, "log", "-1", "--no-walk", "--format="+logFormat(p.mark), sha)
 	if err != nil {
 		return Entry{}, err
 	}
-	p := newPatchParser(g, CommitLimits{}.withDefaults())
 	p.line([]byte(out))
 	names, _ := gitOutput(ctx, g.Dir, "diff-tree", "--no-commit-id", "-r", "--root", "--name-only", sha)
 	e := p.finish()
@@ -358,8 +386,9 @@ func (g *Git) fallbackCommit(ctx context.Context, sha string) (Entry, error) {
 
 // patchParser turns `git log -p` output with logFormat headers into entries.
 type patchParser struct {
-	g   *Git
-	lim CommitLimits
+	g    *Git
+	lim  CommitLimits
+	mark string // see logFormat
 
 	cur      *Entry
 	header   strings.Builder // header fields until headerEnd
@@ -371,29 +400,30 @@ type patchParser struct {
 }
 
 func newPatchParser(g *Git, lim CommitLimits) *patchParser {
-	return &patchParser{g: g, lim: lim}
+	return &patchParser{g: g, lim: lim, mark: newMark()}
 }
 
 // line consumes one line (with its newline). When the line starts a new
 // commit, it returns the previous one, finished.
 func (p *patchParser) line(b []byte) *Entry {
 	var done *Entry
-	if len(b) > 0 && b[0] == recordStart {
+	if len(b) > 0 && b[0] == recordStart && bytes.HasPrefix(b[1:], []byte(p.mark)) {
 		done = p.finish()
 		p.cur = &Entry{}
 		p.inHeader = true
 		p.header.Reset()
-		b = b[1:]
+		b = b[1+len(p.mark):]
 	}
 	if p.cur == nil {
 		return done
 	}
 	if p.inHeader {
-		if i := bytes.Index(b, []byte(headerEnd)); i >= 0 {
+		end := headerEnd + p.mark
+		if i := bytes.Index(b, []byte(end)); i >= 0 {
 			p.header.Write(b[:i])
 			p.inHeader = false
 			p.parseHeader(p.header.String())
-			rest := bytes.TrimLeft(b[i+1:], "\n")
+			rest := bytes.TrimLeft(b[i+len(end):], "\n")
 			if len(rest) > 0 {
 				p.diffLine(rest)
 			}
