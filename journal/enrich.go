@@ -28,8 +28,10 @@ type Enrichment struct {
 }
 
 // PutEnrichment stores en, replacing the entry's earlier enrichment by the
-// same model (the replacement gets a new sequence number).
+// same model (the replacement gets a new sequence number). Its text is
+// masked like an entry's: a model may repeat what it was shown.
 func (s *Store) PutEnrichment(ctx context.Context, en Enrichment) error {
+	en.Text, _ = redactor(en.Text)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storing enrichment: %w", err)

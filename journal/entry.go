@@ -136,12 +136,12 @@ func (e *Entry) Redact() {
 	var all []redact.Finding
 	for _, f := range []*string{&e.Title, &e.Body, &e.Diff, &e.Author} {
 		var found []redact.Finding
-		*f, found = redact.String(*f)
+		*f, found = redactor(*f)
 		all = redact.Merge(all, found)
 	}
 	for i := range e.Tags {
 		var found []redact.Finding
-		e.Tags[i], found = redact.String(e.Tags[i])
+		e.Tags[i], found = redactor(e.Tags[i])
 		all = redact.Merge(all, found)
 	}
 	e.Masked = redact.Merge(e.Masked, all)

@@ -17,7 +17,7 @@ import (
 
 // SchemaVersion is the version of the journal's on-disk layout. A journal
 // written by a newer version is refused rather than misread.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrNotFound is returned by Get when no entry has the given id or prefix.
 var ErrNotFound = errors.New("no such entry")
@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS enrichments (
 	text     TEXT NOT NULL,
 	UNIQUE (entry_id, model)
 );
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forgotten (
+	hash   TEXT PRIMARY KEY,
+	forgot INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS repos (
 	path     TEXT PRIMARY KEY,
 	name     TEXT NOT NULL,
@@ -95,6 +103,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// Deleted and rewritten text is overwritten with zeros, not left in
+	// free space: forgetting and re-masking rely on it (see scrub).
+	q.Add("_pragma", "secure_delete(ON)")
+	// VACUUM's temporary copy of the journal stays in memory, not in a
+	// file of the system's temporary directory.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -102,6 +116,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.remask(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// A forget or re-masking whose scrub was kept from finishing (another
+	// process reading at the time) finishes now, if it can at once.
+	if err := s.scrubPending(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -140,6 +164,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("creating journal: %w", err)
 	}
+	if v == 0 {
+		// A new journal: nothing was masked by an earlier redactor.
+		if err := setMeta(ctx, tx, metaRedactor, int64(redactorVersion)); err != nil {
+			return fmt.Errorf("creating journal: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
 		return fmt.Errorf("creating journal: %w", err)
 	}
@@ -148,7 +178,9 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Add stores entries that are not yet in the journal, in one transaction, and
 // returns how many were new. An entry whose id is already stored is skipped,
-// so capturing the same history twice adds nothing.
+// so capturing the same history twice adds nothing; so is one whose id was
+// forgotten (see Forget). Every entry is masked (Entry.Redact) before it is
+// written, whoever built it.
 func (s *Store) Add(ctx context.Context, entries ...Entry) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
@@ -165,12 +197,20 @@ func (s *Store) Add(ctx context.Context, entries ...Entry) (int, error) {
 		return 0, fmt.Errorf("writing journal: %w", err)
 	}
 	defer stmt.Close()
+	forgotten, err := forgottenIn(ctx, tx, entryIDs(entries))
+	if err != nil {
+		return 0, fmt.Errorf("writing journal: %w", err)
+	}
 	added := 0
 	for i := range entries {
 		e := &entries[i]
 		if e.ID == "" {
 			return 0, fmt.Errorf("writing journal: entry %q has no id", e.Title)
 		}
+		if forgotten[e.ID] {
+			continue
+		}
+		e.Redact()
 		if e.Recorded.IsZero() {
 			e.Recorded = time.Now().UTC()
 		}
@@ -353,7 +393,8 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// Known returns which of ids are already stored.
+// Known returns which of ids are already stored, or were forgotten: either
+// way, capture has nothing to add for them.
 func (s *Store) Known(ctx context.Context, ids []string) (map[string]bool, error) {
 	known := make(map[string]bool, len(ids))
 	const batch = 500
@@ -380,6 +421,13 @@ func (s *Store) Known(ctx context.Context, ids []string) (map[string]bool, error
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("reading journal: %w", err)
 		}
+	}
+	forgotten, err := forgottenIn(ctx, s.db, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal: %w", err)
+	}
+	for id := range forgotten {
+		known[id] = true
 	}
 	return known, nil
 }

@@ -63,6 +63,12 @@ import (
 	"strings"
 )
 
+// Version numbers the rules. Raise it with any change that makes String
+// mask something it did not mask before: a journal records the version its
+// entries were masked with, and one written by an earlier version is masked
+// again (and its old copies scrubbed) when it is next opened.
+const Version = 1
+
 // Mask replaces every secret value. It is never itself treated as a secret,
 // which makes String idempotent.
 const Mask = "***"
