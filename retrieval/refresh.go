@@ -72,6 +72,11 @@ type RefreshStats struct {
 // since the last refresh are tokenized, matched against the catalogue and
 // embedded. Concurrent refreshes take turns through a lock file; a reader
 // never waits (files are replaced atomically).
+//
+// When the journal rewrote or removed stored text since the files were made
+// (journal.Store.Derived: a re-masking, a forget), the lexical index is
+// rebuilt from the journal and the dense vectors of the entries concerned
+// are dropped, so that no file here keeps the old text.
 func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) (RefreshStats, error) {
 	var st RefreshStats
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
@@ -84,7 +89,19 @@ func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) 
 	}
 	defer lock.Unlock()
 
-	ix, rebuilt, err := s.load(o.Full, o.Notice)
+	// Text the journal rewrote or removed (re-masked, forgotten) must not
+	// live on here: rebuild the lexical index, drop those dense vectors.
+	gen, rebuiltFor, err := j.Derived(ctx)
+	if err != nil {
+		return st, err
+	}
+	purge := rebuiltFor < gen
+	if purge {
+		if err := s.pruneDense(ctx, j); err != nil {
+			return st, err
+		}
+	}
+	ix, rebuilt, err := s.load(o.Full || purge, o.Notice)
 	if err != nil {
 		return st, err
 	}
@@ -110,11 +127,69 @@ func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) 
 				return st, serr
 			}
 			st.Docs = ix.Len()
+			if purge {
+				if serr := j.SetDerived(ctx, gen); serr != nil {
+					return st, serr
+				}
+			}
 			return st, err
 		}
 	}
 	st.Docs = ix.Len()
-	return st, ix.Save(s.IndexPath())
+	if err := ix.Save(s.IndexPath()); err != nil {
+		return st, err
+	}
+	if purge {
+		return st, j.SetDerived(ctx, gen)
+	}
+	return st, nil
+}
+
+// pruneDense rewrites every stored set of dense vectors without the vectors
+// of entries the journal no longer has, or has with other text: they were
+// made from text that was forgotten or re-masked. The rest are kept, so only
+// those entries are embedded again. It also removes temporary files a killed
+// writer left behind. The caller holds the index lock.
+func (s Store) pruneDense(ctx context.Context, j *journal.Store) error {
+	// Files a writer left half-written when it was killed hold old text too.
+	tmps, _ := filepath.Glob(filepath.Join(s.Dir, "*.tmp*"))
+	for _, p := range tmps {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing stale index file: %w", err)
+		}
+	}
+	paths, err := filepath.Glob(filepath.Join(s.Dir, "vectors-*.bin"))
+	if err != nil || len(paths) == 0 {
+		return err
+	}
+	hashes := map[string]uint64{}
+	err = j.List(ctx, journal.Filter{Oldest: true}, func(e journal.Entry) error {
+		hashes[e.ID] = contentHash(&e)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		ds, err := LoadDense(p)
+		if err != nil {
+			// Unreadable or from another version: it is rebuilt anyway.
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("removing stale vectors: %w", err)
+			}
+			continue
+		}
+		for id, h := range ds.Hash {
+			if cur, ok := hashes[id]; !ok || cur != h {
+				delete(ds.Vecs, id)
+				delete(ds.Hash, id)
+			}
+		}
+		if err := ds.Save(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // load reads the stored index, or starts a new one when there is none, it is
@@ -144,12 +219,25 @@ func (s Store) load(full bool, notice func(string)) (*Index, bool, error) {
 }
 
 // Open returns the stored index brought up to date in memory with entries
-// the journal recorded since it was saved (without writing anything). With
-// no stored index it builds one in memory.
+// the journal recorded since it was saved (without writing anything, unless
+// the journal rewrote or removed text since the files were made: then it
+// rebuilds them first, as Refresh does). With no stored index it builds one
+// in memory.
 //
 // dense names the embedder whose stored vectors should be loaded beside the
 // built-in ones; empty loads none.
 func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice func(string)) (*Index, int, error) {
+	// The stored files may hold text the journal has since rewritten or
+	// removed: rebuild them first (once; Refresh records it).
+	gen, rebuiltFor, err := j.Derived(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if rebuiltFor < gen {
+		if _, err := s.Refresh(ctx, j, RefreshOptions{Notice: notice}); err != nil {
+			return nil, 0, err
+		}
+	}
 	ix, _, err := s.load(false, notice)
 	if err != nil {
 		return nil, 0, err
