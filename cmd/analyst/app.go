@@ -144,6 +144,7 @@ func newApp(env *environment) *cli.App {
 			noteCommand(env),
 			logCommand(env),
 			showCommand(env),
+			forgetCommand(env),
 			hookCommand(env),
 			demoCommand(env),
 			evalCommand(env),
