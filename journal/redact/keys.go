@@ -31,8 +31,8 @@ var secretSuffixes = []string{"password", "passwd", "passphrase", "secret", "tok
 var secretPrefixes = []string{"password", "passwd"}
 
 // keyPairFirst are the words that, followed by "key", name a secret:
-// api_key, AccessKey, private-key.
-var keyPairFirst = []string{"api", "access", "private", "secret", "encryption", "signing", "master", "auth"}
+// api_key, AccessKey, private-key, and Azure's AccountKey (storage).
+var keyPairFirst = []string{"api", "access", "private", "secret", "encryption", "signing", "master", "auth", "account"}
 
 // urlParamWords are secret only as URL query parameter names (pre-signed
 // URL signatures).

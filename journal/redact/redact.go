@@ -67,7 +67,9 @@ import (
 // mask something it did not mask before: a journal records the version its
 // entries were masked with, and one written by an earlier version is masked
 // again (and its old copies scrubbed) when it is next opened.
-const Version = 1
+//
+// Version 2: account keys (Azure storage's AccountKey, account_key).
+const Version = 2
 
 // Mask replaces every secret value. It is never itself treated as a secret,
 // which makes String idempotent.

@@ -128,6 +128,8 @@ var positives = []tcase{
 	{"aws credentials file", "[default]\naws_access_key_id = " + akia + "\naws_secret_access_key = " + awsSecret + "\n", "[default]\naws_access_key_id = ***\naws_secret_access_key = ***\n", []string{"aws-access-key", "aws-secret-key"}},
 	{"maven settings xml", "+      <username>deploy</username>\n+      <password>mvnS3cret</password>\n", "+      <username>deploy</username>\n+      <password>***</password>\n", []string{"assignment"}},
 	{"php array", "    'password' => 'phpS3cret',\n", "    'password' => '***',\n", []string{"assignment"}},
+	{"azure storage connection string", "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=" + fake("azure", 86, b64std) + "==;EndpointSuffix=core.windows.net",
+		"AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=***;EndpointSuffix=core.windows.net", []string{"assignment"}},
 	{"ado connection string", "Server=db;Database=shop;User Id=app;Password=Pa55word;", "Server=db;Database=shop;User Id=app;Password=***;", []string{"assignment"}},
 
 	// URLs and DSNs
@@ -429,7 +431,8 @@ func TestClassifyKey(t *testing.T) {
 	secret := []string{"password", "DB_PASSWORD", "dbpassword", "passwd", "PGPASSWORD", "pwd", "SMTP_PASS",
 		"secret", "client_secret", "clientSecret", "token", "authToken", "ACCESS_TOKEN", "api_key", "apiKey",
 		"X-Api-Key", "APIKEY", "access_key", "private_key", "auth", "credentials", "Authorization",
-		"stripeSecretKey", "SECRET_KEY_BASE", ".dockerconfigjson", "encryption_key", "refresh_token"}
+		"stripeSecretKey", "SECRET_KEY_BASE", ".dockerconfigjson", "encryption_key", "refresh_token", "AccountKey",
+		"storage_account_key"}
 	plain := []string{"author", "tokenizer", "max_tokens", "token_count", "password_file", "passwordMinLength",
 		"auth_url", "token_type", "PWD", "OLDPWD", "bypass", "compass", "keyboard", "monkey", "key",
 		"cache_key", "secretary", "AUTH_USER_MODEL", "token_endpoint", "credential.helper", "secretName",
