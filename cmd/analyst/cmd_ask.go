@@ -13,6 +13,7 @@ import (
 
 	"github.com/analyst-dev/analyst/embed"
 	"github.com/analyst-dev/analyst/journal"
+	"github.com/analyst-dev/analyst/journal/redact"
 	"github.com/analyst-dev/analyst/retrieval"
 )
 
@@ -112,6 +113,11 @@ type suspectJSON struct {
 }
 
 func runAsk(ctx context.Context, env *environment, o askOptions) error {
+	// An incident may quote a secret (a connection string in a stack
+	// trace): mask it before it is searched with, printed back or sent to
+	// a model, as the journal's own text is.
+	text, masked := redact.String(o.text)
+	o.text = text
 	j, err := env.openJournal(ctx)
 	if err != nil {
 		return err
@@ -125,6 +131,9 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		return err
 	}
 	warnings := []string{}
+	if masked != nil {
+		warnings = append(warnings, "masked secrets in the incident text ("+maskedSummary(journal.Entry{Masked: masked})+")")
+	}
 	// The dense embedder counts only if its vectors exist and it can embed
 	// the query now; otherwise the built-in vectors rank.
 	dense := env.quietDense(ctx, store)
