@@ -1,11 +1,11 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -272,13 +272,17 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 	reverted := ix.revertsBefore(cand)
 	halfLife := w.HalfLife.Seconds()
-	sus := make([]Suspect, 0, n)
-	for i := range ix.Docs {
-		if !cand[i] {
-			continue
-		}
+	// score computes candidate i's suspect; the words it matched only when
+	// full (for the ones shown).
+	score := func(i int, full bool) Suspect {
 		d := &ix.Docs[i]
-		s := Suspect{Doc: *d, Age: time.Duration(at-d.Time) * time.Second}
+		var s Suspect
+		if full {
+			s.Doc = *d
+		} else {
+			s.Doc = Doc{ID: d.ID, Time: d.Time, Seq: d.Seq}
+		}
+		s.Age = time.Duration(at-d.Time) * time.Second
 		if maxLex > 0 {
 			s.Lexical = lex[i] / maxLex
 		}
@@ -326,28 +330,48 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			s.RevertedBy = r
 			s.Score *= w.Reverted
 		}
-		for qi := range min(len(qterms), 64) {
-			if matched[i]&(1<<qi) != 0 {
-				s.Matched = append(s.Matched, words[qi])
-			}
-			if introMatched[i]&(1<<qi) != 0 {
-				s.Introduced = append(s.Introduced, words[qi])
+		if full {
+			for qi := range min(len(qterms), 64) {
+				if matched[i]&(1<<qi) != 0 {
+					s.Matched = append(s.Matched, words[qi])
+				}
+				if introMatched[i]&(1<<qi) != 0 {
+					s.Introduced = append(s.Introduced, words[qi])
+				}
 			}
 		}
-		sus = append(sus, s)
+		return s
 	}
-	sort.SliceStable(sus, func(a, b int) bool {
-		if sus[a].Score != sus[b].Score {
-			return sus[a].Score > sus[b].Score
+	// Score every candidate lightly, order them, then build the top ones in
+	// full: most of a large journal never needs more than a number.
+	type ranked struct {
+		i         int
+		score     float64
+		time, seq int64
+	}
+	order := make([]ranked, 0, n)
+	for i := range ix.Docs {
+		if !cand[i] {
+			continue
 		}
-		if sus[a].Time != sus[b].Time {
-			return sus[a].Time > sus[b].Time
+		s := score(i, false)
+		if !res.Related {
+			res.Related = related(s, w)
 		}
-		return sus[a].Seq > sus[b].Seq
+		order = append(order, ranked{i: i, score: s.Score, time: s.Time, seq: s.Seq})
+	}
+	slices.SortFunc(order, func(a, b ranked) int {
+		switch {
+		case a.score != b.score:
+			return cmp.Compare(b.score, a.score)
+		case a.time != b.time:
+			return cmp.Compare(b.time, a.time)
+		}
+		return cmp.Compare(b.seq, a.seq)
 	})
-	res.Related = related(sus, w)
-	if len(sus) > q.Top {
-		sus = sus[:q.Top]
+	sus := make([]Suspect, 0, min(q.Top, len(order)))
+	for _, r := range order[:min(q.Top, len(order))] {
+		sus = append(sus, score(r.i, true))
 	}
 	res.Suspects = sus
 	return res, nil
@@ -357,18 +381,13 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 // incident at (unix seconds): a later one must not influence the answer.
 func enrichedBefore(d *Doc, at int64) bool { return d.EnrichedAt != 0 && d.EnrichedAt < at }
 
-// related reports whether some change plausibly relates to the incident:
+// related reports whether a change plausibly relates to the incident:
 // the best lexical match is strong on an absolute scale, a matched change
 // class's symptoms cover enough of the incident, or a stack trace points at
 // a change. Scores are relative to the candidates, so without this check a
 // ranking always looks confident.
-func related(sus []Suspect, w Weights) bool {
-	for _, s := range sus {
-		if s.Strength >= w.RelatedStrength || s.Symptom >= w.RelatedSymptom || s.Trace.Score > 0 {
-			return true
-		}
-	}
-	return false
+func related(s Suspect, w Weights) bool {
+	return s.Strength >= w.RelatedStrength || s.Symptom >= w.RelatedSymptom || s.Trace.Score > 0
 }
 
 // queryTerms returns the incident's distinct terms and, for each, the word
