@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,11 @@ func parseTime(flag, s string, now time.Time) (time.Time, error) {
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
+			// An offset can carry 9999-12-31 into year 10000, which no
+			// RFC 3339 output (ask --json "at") can print.
+			if y := t.UTC().Year(); y < 0 || y > 9999 {
+				break
+			}
 			return t.UTC(), nil
 		}
 	}
@@ -34,12 +40,14 @@ func parseDuration(flag, s string) (time.Duration, error) {
 	bad := usageErr(fmt.Sprintf("give --%s as a duration such as 2h, 90m, 3d or 2w", flag), "invalid --%s %q", flag, s)
 	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
 		v, err := strconv.ParseFloat(s[:n-1], 64)
-		if err != nil || v <= 0 {
-			return 0, bad
-		}
 		unit := 24 * time.Hour
 		if s[n-1] == 'w' {
 			unit *= 7
+		}
+		// Not NaN, not infinite, and short enough for a Duration (about
+		// 292 years); a conversion out of range gives nonsense, not an error.
+		if err != nil || !(v > 0) || v*float64(unit) >= math.MaxInt64 || time.Duration(v*float64(unit)) <= 0 {
+			return 0, bad
 		}
 		return time.Duration(v * float64(unit)), nil
 	}
