@@ -37,7 +37,8 @@ func askCommand(env *environment) *cli.Command {
 		Description: `Ranks the journal's changes made before the incident (--at, default now) as
 suspects, with the reasons for each, and asks a local Ollama model to explain
 the likeliest. '-' or a pipe reads the description from stdin (a stack trace,
-an editor selection). Without a model it shows retrieval only, saying so.
+an editor selection; its first MiB, more is cut with a warning). Without a
+model it shows retrieval only, saying so.
 Nothing recorded after --at influences the answer.
 
 Examples:

@@ -178,7 +178,7 @@ func captureRepo(ctx context.Context, env *environment, j *journal.Store, g *jou
 	flush := func() error {
 		n, err := j.Add(ctx, batch...)
 		if err != nil {
-			return failErr(err, "", "%v", err)
+			return storageErr(env, err, "recording %s", g.Name)
 		}
 		st.added += n
 		if bar != nil {
@@ -285,7 +285,7 @@ func refreshIndex(ctx context.Context, env *environment, j *journal.Store, full,
 			env.hintf("the built-in vectors are up to date; run 'analyst index' again when Ollama is back")
 			return nil
 		}
-		return failErr(err, "", "indexing: %v", err)
+		return storageErr(env, err, "indexing")
 	}
 	vectors := "built-in vectors"
 	if o.Dense != nil {

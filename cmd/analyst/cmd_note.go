@@ -24,7 +24,9 @@ type noteOptions struct {
 	ref  string
 }
 
-// maxInput bounds what is read from stdin for a note or an incident.
+// maxInput bounds what is read from stdin for a note or an incident: 1 MiB,
+// far more than any description or stack trace, and small enough that a
+// mistaken pipe (a log file, a binary) cannot exhaust memory.
 const maxInput = 1 << 20
 
 func noteCommand(env *environment) *cli.Command {
@@ -33,8 +35,9 @@ func noteCommand(env *environment) *cli.Command {
 		Usage:     "record a decision or change made outside git",
 		ArgsUsage: "TEXT | -",
 		Description: `Records a new journal entry. The first line is its title. '-' or a pipe reads
-the text from stdin; with no text on a terminal, $EDITOR opens. Each call
-records a new entry, even with the same text as an earlier note.
+the text from stdin (its first MiB; more is cut, with a warning); with no text
+on a terminal, $EDITOR opens. Each call records a new entry, even with the
+same text as an earlier note.
 
 Examples:
   analyst note --kind decision --tag mongo "w=0 on the orders URI for faster writes"
@@ -74,7 +77,7 @@ func runNote(ctx context.Context, env *environment, o noteOptions) error {
 	defer j.Close()
 	e := journal.NewNote(o.text, o.kind, o.at, o.tags, o.repo, o.ref)
 	if _, err := j.Add(ctx, e); err != nil {
-		return failErr(err, "", "recording note: %v", err)
+		return storageErr(env, err, "recording note")
 	}
 	fmt.Fprintln(env.stdout, e.ID)
 	if len(e.Masked) > 0 {
@@ -108,6 +111,9 @@ func (env *environment) readText(c *cli.Context, what string) (string, error) {
 	default:
 		text = strings.Join(args, " ")
 	}
+	// Bytes that are not UTF-8 (a Latin-1 terminal, a binary paste) become
+	// U+FFFD, wherever the text came from: the journal holds text only.
+	text = strings.ToValidUTF8(text, "\uFFFD")
 	if strings.TrimSpace(text) == "" {
 		if what == "note" {
 			return "", usageErr(`analyst note "what you decided and why" (or pipe the text in)`, "empty note")

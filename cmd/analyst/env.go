@@ -110,7 +110,7 @@ func (env *environment) openJournal(ctx context.Context) (*journal.Store, error)
 		if errors.Is(err, journal.ErrNewerSchema) {
 			return nil, failErr(err, "upgrade analyst to read this journal", "%v", err)
 		}
-		return nil, failErr(err, "", "opening journal %s: %v", env.journalPath(), err)
+		return nil, storageErr(env, err, "opening journal %s", env.journalPath())
 	}
 	return j, nil
 }
