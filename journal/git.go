@@ -519,6 +519,16 @@ func (p *patchParser) finish() *Entry {
 	e.Diff = validUTF8(p.diff.String())
 	e.Recorded = time.Now().UTC()
 	e.Redact()
+	// U+FFFD for a stray byte, or a mask for a short secret, is longer
+	// than what it replaced: keep the bound.
+	if len(e.Diff) > p.lim.MaxDiff {
+		n := p.lim.MaxDiff
+		for n > 0 && !utf8.RuneStart(e.Diff[n]) {
+			n--
+		}
+		e.Diff = e.Diff[:n]
+		e.Meta.DiffCut = true
+	}
 	p.cur = nil
 	return e
 }
