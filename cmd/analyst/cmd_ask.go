@@ -217,12 +217,15 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	for _, w := range out.Warnings {
 		env.warnf("%s", w)
 	}
-	if !o.noLLM && out.Models.Chat == "" && slices.ContainsFunc(out.Warnings, func(w string) bool {
-		return strings.HasPrefix(w, "Ollama unreachable at ")
-	}) {
-		// Only when there is no server: other failures say what to do in
-		// their own line.
-		env.hintf("for explanations, start Ollama and run 'ollama pull %s'; --no-llm silences this", env.config.ChatModel)
+	// A hint only where there is something to do: start the server, or pull
+	// the model. After a timeout, a 500 or an overflow the warning says it all.
+	if !o.noLLM && out.Models.Chat == "" {
+		switch {
+		case slices.ContainsFunc(out.Warnings, func(w string) bool { return strings.HasPrefix(w, "Ollama unreachable at ") }):
+			env.hintf("for explanations, start Ollama and run 'ollama pull %s'; --no-llm silences this", env.config.ChatModel)
+		case slices.ContainsFunc(out.Warnings, func(w string) bool { return strings.Contains(w, " is not pulled") }):
+			env.hintf("ollama pull %s", env.config.ChatModel)
+		}
 	}
 	return nil
 }
