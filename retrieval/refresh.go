@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -88,6 +89,9 @@ func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) 
 		return st, fmt.Errorf("locking index: %w", errors.Join(err, ctx.Err()))
 	}
 	defer lock.Unlock()
+	// Every save happens under the lock, so a temporary file present now
+	// was left by a run killed while saving: nothing will rename it.
+	removeTemps(s.Dir)
 
 	// Text the journal rewrote or removed (re-masked, forgotten) must not
 	// live on here: rebuild the lexical index, drop those dense vectors.
@@ -190,6 +194,20 @@ func (s Store) pruneDense(ctx context.Context, j *journal.Store) error {
 		}
 	}
 	return nil
+}
+
+// removeTemps deletes the temporary files of saves (writeAtomic) in dir.
+// Call it only holding the index lock.
+func removeTemps(dir string) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, de := range des {
+		if name := de.Name(); strings.Contains(name, ".bin.tmp") {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
 }
 
 // load reads the stored index, or starts a new one when there is none, it is
