@@ -1,0 +1,6 @@
+//go:build !race
+
+package main
+
+// raceEnabled: the race detector is off; the stress tests run at full size.
+const raceEnabled = false
