@@ -73,15 +73,25 @@ func TestRemaskReachesTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	// The journal itself is clean at once; the index when next used.
+	// The journal itself is clean at once; the index keeps the old terms
+	// until DropStale (which every command calls on opening the journal).
 	if hits := filesWith(t, home, token); len(hits) != 1 || !strings.HasPrefix(hits[0], "index") {
 		t.Errorf("after reopening, the token is in %v; want only the index, not yet rebuilt", hits)
+	}
+	if dropped, err := store.DropStale(ctx, j); err != nil || !dropped {
+		t.Fatalf("DropStale = %v, %v; want the stale index dropped", dropped, err)
+	}
+	if hits := filesWith(t, home, token); len(hits) > 0 {
+		t.Errorf("after DropStale, the token is still in %v", hits)
 	}
 	if _, _, err := store.Open(ctx, j, "test/words", nil); err != nil {
 		t.Fatal(err)
 	}
 	if hits := filesWith(t, home, token); len(hits) > 0 {
-		t.Errorf("after the index was used, the token is still in %v", hits)
+		t.Errorf("after the index was rebuilt, the token is still in %v", hits)
+	}
+	if dropped, _ := store.DropStale(ctx, j); dropped {
+		t.Errorf("DropStale dropped a freshly rebuilt index")
 	}
 	got, err := j.Get(ctx, e.ID)
 	if err != nil || got.Title != "ci: publish with ***" {

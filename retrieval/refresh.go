@@ -279,6 +279,23 @@ func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice 
 	return ix, added, nil
 }
 
+// DropStale removes the stored lexical index when the journal rewrote or
+// removed text since it was built (a re-masking, a forget), so that its terms
+// of the old text do not outlive the journal's copy until the next index or
+// ask. It is cheap when nothing changed: every command may call it. The next
+// Refresh or Open rebuilds the index (and prunes the dense vectors, which
+// hold no text).
+func (s Store) DropStale(ctx context.Context, j *journal.Store) (bool, error) {
+	gen, rebuiltFor, err := j.Derived(ctx)
+	if err != nil || rebuiltFor >= gen {
+		return false, err
+	}
+	if err := os.Remove(s.IndexPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("removing an index of rewritten text: %w", err)
+	}
+	return true, nil
+}
+
 func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total int, progress func(string, int, int), count *int) error {
 	const batch = 512
 	// Enrichments go with their entries: the newest one of each entry.

@@ -112,6 +112,13 @@ func (env *environment) openJournal(ctx context.Context) (*journal.Store, error)
 		}
 		return nil, storageErr(env, err, "opening journal %s", env.journalPath())
 	}
+	// After a re-masking or a forget, the index's copy of the old text goes
+	// at once, whatever the command.
+	if store, err := env.indexStore(); err == nil {
+		if _, err := store.DropStale(ctx, j); err != nil {
+			env.warnf("%v", err)
+		}
+	}
 	return j, nil
 }
 
