@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 )
@@ -74,6 +76,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	if isTerminal(stdout) {
+		// Journal text comes from commit messages and diffs anyone could
+		// write: on a terminal, its control sequences are shown, not obeyed.
+		stdout = terminalSafe{stdout.(*os.File)}
 	}
 	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
 	app := newApp(env)
@@ -247,11 +254,47 @@ func takesValue(flags []cli.Flag, arg string) bool {
 	return false
 }
 
-// stdinIsTerminal reports whether r is an interactive terminal.
+// isTerminal reports whether v is an interactive terminal.
 func isTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	if !ok {
-		return false
+	switch f := v.(type) {
+	case *os.File:
+		return termIsTerminal(int(f.Fd()))
+	case terminalSafe:
+		return true
 	}
-	return termIsTerminal(int(f.Fd()))
+	return false
+}
+
+// terminalSafe writes to a terminal with control characters (escape
+// sequences, carriage returns, C1 controls) replaced by visible marks, so
+// that text from the journal cannot move the cursor, retitle the window or
+// hide what it prints. Newlines and tabs pass.
+type terminalSafe struct{ f *os.File }
+
+func (t terminalSafe) Write(p []byte) (int, error) {
+	if !slices.ContainsFunc(p, func(b byte) bool { return b < 0x20 && b != '\n' && b != '\t' || b == 0x7f || b == 0xc2 }) {
+		return t.f.Write(p)
+	}
+	if _, err := t.f.Write([]byte(neutralize(string(p)))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// neutralize replaces control characters other than newline and tab with
+// the Unicode control pictures (␛ for ESC) or U+FFFD.
+func neutralize(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r < 0x20:
+			return 0x2400 + r // ␀ … ␟
+		case r == 0x7f:
+			return 0x2421 // ␡
+		case r >= 0x80 && r <= 0x9f:
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
 }

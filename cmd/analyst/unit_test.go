@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -90,5 +92,26 @@ func TestReorderArgs(t *testing.T) {
 		if got := reorderArgs(app, tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("reorderArgs(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestTerminalSafe(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "title\x1b]0;pwned\x07 \x1b[2Jcleared\rover\ttab\n© é ☃ \u009b31m\x7f\n"
+	n, err := terminalSafe{f}.Write([]byte(in))
+	if err != nil || n != len(in) {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	f.Close()
+	got, _ := os.ReadFile(f.Name())
+	want := "title␛]0;pwned␇ ␛[2Jcleared␍over\ttab\n© é ☃ \uFFFD31m␡\n"
+	if string(got) != want {
+		t.Errorf("terminal output\n got %q\nwant %q", got, want)
+	}
+	if !isTerminal(terminalSafe{f}) {
+		t.Errorf("a terminalSafe writer no longer counts as a terminal")
 	}
 }
