@@ -290,6 +290,13 @@ func (s Store) DropStale(ctx context.Context, j *journal.Store) (bool, error) {
 	if err != nil || rebuiltFor >= gen {
 		return false, err
 	}
+	// Under the index lock, so no save is replaced midway; a refresh that
+	// holds it now purges the old text itself.
+	lock := flock.New(filepath.Join(s.Dir, ".lock"))
+	if locked, err := lock.TryLock(); err != nil || !locked {
+		return false, nil
+	}
+	defer lock.Unlock()
 	if err := os.Remove(s.IndexPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("removing an index of rewritten text: %w", err)
 	}
