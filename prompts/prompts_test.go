@@ -30,20 +30,7 @@ func TestExplainGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := "=== system\n" + sys + "\n=== user\n" + usr + "\n"
-	path := filepath.Join("testdata", "explain.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./prompts -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("prompt differs from %s (run with -update if intended):\n%s", path, got)
-	}
+	checkGolden(t, "explain.golden", sys, usr)
 }
 
 func TestExplainFencesData(t *testing.T) {
@@ -91,8 +78,15 @@ func TestEnrichGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGolden(t, "enrich.golden", sys, usr)
+}
+
+// checkGolden compares a rendered prompt with testdata/name (rewritten with
+// -update).
+func checkGolden(t *testing.T, name, sys, usr string) {
+	t.Helper()
 	got := "=== system\n" + sys + "\n=== user\n" + usr + "\n"
-	path := filepath.Join("testdata", "enrich.golden")
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

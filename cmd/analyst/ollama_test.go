@@ -270,14 +270,20 @@ func buildSmallRepo(t *testing.T, dir string) string {
 	return repo
 }
 
-func TestOllamaEmbeddingsAndExplanation(t *testing.T) {
+// fakeOllamaHome isolates the test, points analyst at a fake server with
+// its two models, and builds the small repository; it returns the server,
+// an analyst home and the repository.
+func fakeOllamaHome(t *testing.T) (fake *fakeOllama, home, repo string) {
 	work := setIsolatedEnv(t)
 	fake, url := newFakeOllama(t)
 	t.Setenv("OLLAMA_HOST", url)
 	t.Setenv("ANALYST_EMBED_MODEL", "fake-embed")
 	t.Setenv("ANALYST_CHAT_MODEL", "fake-chat")
-	home := filepath.Join(work, "home")
-	repo := buildSmallRepo(t, work)
+	return fake, filepath.Join(work, "home"), buildSmallRepo(t, work)
+}
+
+func TestOllamaEmbeddingsAndExplanation(t *testing.T) {
+	fake, home, repo := fakeOllamaHome(t)
 
 	fake.chatReply = func(user string) (string, string) {
 		ids := changeIDRe.FindAllStringSubmatch(user, -1)
@@ -359,13 +365,7 @@ func TestOllamaEmbeddingsAndExplanation(t *testing.T) {
 }
 
 func TestOllamaStreamAndFusion(t *testing.T) {
-	work := setIsolatedEnv(t)
-	fake, url := newFakeOllama(t)
-	t.Setenv("OLLAMA_HOST", url)
-	t.Setenv("ANALYST_EMBED_MODEL", "fake-embed")
-	t.Setenv("ANALYST_CHAT_MODEL", "fake-chat")
-	home := filepath.Join(work, "home")
-	repo := buildSmallRepo(t, work)
+	fake, home, repo := fakeOllamaHome(t)
 	mustRun(t, "--home", home, "index", "--repo", repo)
 	const at, incident = "2026-11-04T00:00:00Z", "API returns None after save"
 
@@ -455,13 +455,7 @@ func TestPartialJSONString(t *testing.T) {
 }
 
 func TestOllamaEnrichment(t *testing.T) {
-	work := setIsolatedEnv(t)
-	fake, url := newFakeOllama(t)
-	t.Setenv("OLLAMA_HOST", url)
-	t.Setenv("ANALYST_EMBED_MODEL", "fake-embed")
-	t.Setenv("ANALYST_CHAT_MODEL", "fake-chat")
-	home := filepath.Join(work, "home")
-	repo := buildSmallRepo(t, work)
+	fake, home, repo := fakeOllamaHome(t)
 	fake.chatReply = func(user string) (string, string) {
 		if !strings.Contains(user, "What behaviour does this change alter") {
 			t.Errorf("enrichment sent another prompt:\n%s", user)
