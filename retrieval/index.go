@@ -82,6 +82,10 @@ type Index struct {
 
 	cat  *catalog.Catalog
 	byID map[string]int
+	// stored is the mapped file the index was loaded from, if any.
+	stored *storedIndex
+	// warm holds entries prepared ahead, while they were being captured.
+	warm *Warm
 }
 
 // DenseSet is a set of vectors from one named embedder.
@@ -90,6 +94,8 @@ type DenseSet struct {
 	Dim  int
 	Vecs map[string][]float32 // by entry id
 	Hash map[string]uint64    // content hash each vector was made from
+	// stored is the mapped region of a loaded set's vectors.
+	stored []float32
 }
 
 // denseMaxDiff is how much diff text an Ollama embedder is sent.
@@ -144,17 +150,26 @@ func (ix *Index) Add(ctx context.Context, entries []journal.Entry) error {
 		todo = append(todo, e)
 	}
 	prepared := make([]preparedDoc, len(todo))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(todo)/16))
+	var cold []int // entries nobody prepared ahead
+	for k, e := range todo {
+		if pd, ok := ix.warm.take(ix.cat, e); ok {
+			prepared[k] = pd
+			continue
+		}
+		cold = append(cold, k)
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(cold)/16))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sp := token.NewSplitter()
-			for k := w; k < len(todo); k += workers {
+			for i := w; i < len(cold); i += workers {
 				if ctx.Err() != nil {
 					return
 				}
+				k := cold[i]
 				prepared[k] = ix.prepare(sp, todo[k])
 			}
 		}()
@@ -214,14 +229,25 @@ func supportOnly(e *journal.Entry) bool {
 	return true
 }
 
-func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
-	fields, hits := docFields(e, ix.cat)
-	pd := preparedDoc{doc: Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
-		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Files: max(e.Meta.Files, len(e.Paths)), Root: e.Meta.Root, Hits: hits,
-		Hash: contentHash(e), SupportOnly: supportOnly(e), EnrichHash: enrichHash(e)}}
+// docHeader is the part of a Doc read straight from the entry.
+func docHeader(e *journal.Entry) Doc {
+	d := Doc{ID: e.ID, Seq: e.Seq, Time: e.Time.Unix(), Repo: e.Repo, Kind: e.Kind, Ref: e.Ref,
+		Title: truncate(e.Title, 300), Reverts: e.Meta.Reverts, Files: max(e.Meta.Files, len(e.Paths)), Root: e.Meta.Root,
+		Hash: contentHash(e), SupportOnly: supportOnly(e), EnrichHash: enrichHash(e)}
 	if e.Enrichment != nil {
-		pd.doc.EnrichedAt = e.Enrichment.Made.Unix()
+		d.EnrichedAt = e.Enrichment.Made.Unix()
 	}
+	return d
+}
+
+func (ix *Index) prepare(sp *token.Splitter, e *journal.Entry) preparedDoc {
+	return prepareEntry(sp, ix.cat, e)
+}
+
+func prepareEntry(sp *token.Splitter, cat *catalog.Catalog, e *journal.Entry) preparedDoc {
+	fields, hits := docFields(e, cat)
+	pd := preparedDoc{doc: docHeader(e)}
+	pd.doc.Hits = hits
 	counts := make(map[string]*[numFields]uint32, 256)
 	var perField [numFields][]string
 	for f := range numFields {
@@ -268,6 +294,7 @@ func (ix *Index) remove(id string) {
 	if !ok {
 		return
 	}
+	ix.materialize() // doc numbers change
 	last := len(ix.Docs) - 1
 	for t, pid := range ix.terms {
 		ps := ix.postings[pid]

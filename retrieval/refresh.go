@@ -30,6 +30,8 @@ func (s Store) IndexPath() string { return filepath.Join(s.Dir, "index.bin") }
 type RefreshOptions struct {
 	// Full discards the stored index and rebuilds it from the journal.
 	Full bool
+	// Warm, when set, holds entries prepared while they were captured.
+	Warm *Warm
 	// Dense, when set, also embeds every entry with this embedder.
 	Dense embed.Embedder
 	// Progress, when set, is called as entries are indexed.
@@ -110,6 +112,7 @@ func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) 
 		return st, err
 	}
 	st.Rebuilt = rebuilt
+	ix.warm = o.Warm
 	jst, err := j.Stats(ctx)
 	if err != nil {
 		return st, err

@@ -112,11 +112,20 @@ func runIndex(ctx context.Context, env *environment, o indexOptions) error {
 			gits = append(gits, g)
 		}
 	}
+	// Prepare new entries for the index while git is still streaming the
+	// rest: the refresh below then finds most of its work done.
+	store, err := env.indexStore()
+	if err != nil {
+		return err
+	}
+	warm := retrieval.NewWarm(store.Cat)
 	for _, g := range gits {
-		if _, err := captureRepo(ctx, env, j, g, o); err != nil {
+		if _, err := captureRepoWarm(ctx, env, j, g, o, warm); err != nil {
+			warm.Close()
 			return err
 		}
 	}
+	warm.Close()
 	if o.enrich && !o.noEmbed && o.enrichMax > 0 {
 		st, warnings := enrichEntries(ctx, env, j, o.enrichMax)
 		for _, w := range warnings {
@@ -126,7 +135,7 @@ func runIndex(ctx context.Context, env *environment, o indexOptions) error {
 			env.warnf("enriched %d changes with %s (%d left for the next run)", st.made, env.config.ChatModel, st.left)
 		}
 	}
-	return refreshIndex(ctx, env, j, o.full, o.noEmbed)
+	return refreshIndexWarm(ctx, env, j, o.full, o.noEmbed, warm)
 }
 
 func openRepo(ctx context.Context, path string) (*journal.Git, error) {
@@ -151,6 +160,12 @@ type captureStats struct {
 // hook-recorded commits that vanished (amend, rebase), and remembers the
 // repository for later refreshes.
 func captureRepo(ctx context.Context, env *environment, j *journal.Store, g *journal.Git, o indexOptions) (captureStats, error) {
+	return captureRepoWarm(ctx, env, j, g, o, nil)
+}
+
+// captureRepoWarm is captureRepo that also offers each recorded entry to
+// warm (nil for none), to be prepared for the index in the background.
+func captureRepoWarm(ctx context.Context, env *environment, j *journal.Store, g *journal.Git, o indexOptions, warm *retrieval.Warm) (captureStats, error) {
 	start := time.Now()
 	var st captureStats
 	shas, err := g.RevList(ctx, journal.RevOptions{All: o.all, Since: o.since})
@@ -181,6 +196,7 @@ func captureRepo(ctx context.Context, env *environment, j *journal.Store, g *jou
 			return storageErr(env, err, "recording %s", g.Name)
 		}
 		st.added += n
+		warm.Offer(batch) // Add redacted them in place: as stored
 		if bar != nil {
 			bar.Add(len(batch))
 		}
@@ -252,11 +268,17 @@ func markUnreachable(ctx context.Context, j *journal.Store, g *journal.Git) erro
 
 // refreshIndex embeds what is new in the journal.
 func refreshIndex(ctx context.Context, env *environment, j *journal.Store, full, noOllama bool) error {
+	return refreshIndexWarm(ctx, env, j, full, noOllama, nil)
+}
+
+// refreshIndexWarm is refreshIndex using the entries warm prepared (nil for
+// none).
+func refreshIndexWarm(ctx context.Context, env *environment, j *journal.Store, full, noOllama bool, warm *retrieval.Warm) error {
 	store, err := env.indexStore()
 	if err != nil {
 		return err
 	}
-	o := retrieval.RefreshOptions{Full: full, Notice: func(s string) { env.warnf("%s", s) }}
+	o := retrieval.RefreshOptions{Full: full, Warm: warm, Notice: func(s string) { env.warnf("%s", s) }}
 	if !noOllama {
 		if d := env.denseEmbedder(ctx, false); d != nil {
 			o.Dense = d
