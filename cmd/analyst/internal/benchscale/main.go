@@ -22,8 +22,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,10 +192,6 @@ func pct(xs []float64, p int) float64 {
 
 // fakeOllama serves what ask asks of an Ollama embedder.
 func fakeOllama(dim int) (string, func(), error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
 	r := rand.New(rand.NewPCG(1, 2))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "Ollama is running") })
@@ -219,7 +215,6 @@ func fakeOllama(dim int) (string, func(), error) {
 		}
 		json.NewEncoder(w).Encode(out)
 	})
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(l)
-	return l.Addr().String(), func() { srv.Close() }, nil
+	srv := httptest.NewServer(mux)
+	return strings.TrimPrefix(srv.URL, "http://"), srv.Close, nil
 }
