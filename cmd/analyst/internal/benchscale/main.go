@@ -2,7 +2,7 @@
 // journals (internal/synth) of the given sizes, indexes each once with the
 // built-in embedder (as `analyst index --no-ollama`), writes a simulated 768-dimension dense vector set named
 // like an Ollama embedder, then times fresh `analyst ask --no-llm --json`
-// processes and reads their peak RSS.
+// processes and reads their peak RSS (through /usr/bin/time).
 //
 // The simulated embedder is a fake Ollama server in this process: it answers
 // the heartbeat, the model's details and /api/embed with a random unit vector
@@ -30,7 +30,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/analyst-dev/analyst/internal/synth"
@@ -153,7 +152,12 @@ func unit(r *rand.Rand, dim int) []float32 {
 func timeAsks(bin, home, host string, dense bool, runs int) ([]float64, []float64, error) {
 	var ts, rss []float64
 	for k := range runs + 1 {
-		cmd := exec.Command(bin, "--home", home, "ask", "--no-llm", "--json", "orders: timeout after the deploy, users see errors under load")
+		// Peak RSS through /usr/bin/time: a child's own ru_maxrss starts
+		// from this process's peak (exec keeps the high-water mark of the
+		// memory it replaces), and this process held the whole journal.
+		rssFile := filepath.Join(home, "rss.txt")
+		cmd := exec.Command("/usr/bin/time", "-f", "%M", "-o", rssFile,
+			bin, "--home", home, "ask", "--no-llm", "--json", "orders: timeout after the deploy, users see errors under load")
 		cmd.Dir = home
 		cmd.Env = append(os.Environ(), "ANALYST_EMBED_MODEL="+model, "OLLAMA_HOST="+host)
 		if !dense {
@@ -179,7 +183,15 @@ func timeAsks(bin, home, host string, dense bool, runs int) ([]float64, []float6
 			continue
 		}
 		ts = append(ts, float64(el.Microseconds())/1e3)
-		rss = append(rss, float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)/1024)
+		b, err := os.ReadFile(rssFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading peak RSS: %w", err)
+		}
+		rss = append(rss, kb/1024)
 	}
 	return ts, rss, nil
 }
