@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/philippgille/chromem-go"
@@ -199,11 +201,10 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	idfs := make([]float64, len(qterms))
 	var idfSum float64
 	for qi, t := range qterms {
-		pid, ok := ix.terms[t]
-		if !ok {
+		ps := ix.postingsOf(t)
+		if len(ps) == 0 {
 			continue
 		}
-		ps := ix.postings[pid]
 		df := 0
 		for _, p := range ps {
 			if cand[p.doc] {
@@ -447,7 +448,17 @@ func queryTermsLines(text string) (terms, words []string, headline []bool) {
 var builtinName = embed.NewBuiltin().Name()
 
 // vectorScores returns each candidate's cosine similarity to the query (zero
-// for others), searched with chromem-go in memory.
+// for others).
+//
+// Every candidate is scored by an exact dot product over its stored vector
+// (stored vectors are unit length, normalised at save time the way
+// chromem-go normalises them, and summed in the same order, so each score is
+// bit for bit what chromem-go computes). Loading every candidate into a fresh
+// chromem-go collection cost more than the whole rest of an ask at 100k
+// entries (each document copied and checked); the loop costs what chromem's
+// own scan costs, split over the cores. chromem-go then searches the best
+// candidates (vectorRescore of them) in memory and its similarities are the
+// ones kept for them: the suspects shown are scored by it.
 func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]float64, string, error) {
 	scores := make([]float64, len(ix.Docs))
 	builtin := embed.NewBuiltin()
@@ -472,6 +483,88 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		v, _ := builtin.Embed(ctx, []string{q.Text}, embed.Query)
 		qvec = v[0]
 	}
+	if isZero(qvec) {
+		return scores, name, nil
+	}
+	qn := normalized(qvec)
+	var region []float32
+	if useDense {
+		region = ix.Dense.stored
+	} else if ix.stored != nil {
+		region = ix.stored.vecs
+	}
+	// One vector per candidate (and an enrichment's beside it): the doc
+	// number, negative for an enrichment.
+	at := q.At.Unix()
+	vecOf := func(i int) []float32 {
+		if useDense {
+			return ix.Dense.Vecs[ix.Docs[i].ID]
+		}
+		return ix.Builtin[i]
+	}
+	var work []int
+	for i := range ix.Docs {
+		if !cand[i] {
+			continue
+		}
+		work = append(work, i)
+		if d := &ix.Docs[i]; !useDense && d.EnrichVec != nil && enrichedBefore(d, at) {
+			work = append(work, -1-i)
+		}
+	}
+	sims := make([]float32, len(work))
+	valid := make([]bool, len(work))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(work)/2048))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w * len(work) / workers; k < (w+1)*len(work)/workers; k++ {
+				var v []float32
+				if i := work[k]; i >= 0 {
+					v = vecOf(i)
+				} else {
+					v = ix.Docs[-1-i].EnrichVec
+				}
+				if len(v) != len(qn) || isZero(v) {
+					continue // nothing to compare (an empty change); cosine would divide by zero
+				}
+				if !within(region, v) {
+					v = normalized(v)
+				}
+				var dot float32
+				for j := range v {
+					dot += v[j] * qn[j]
+				}
+				sims[k], valid[k] = dot, true
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	best := make([]int, 0, len(work))
+	for k := range work {
+		if valid[k] {
+			best = append(best, k)
+			i := work[k]
+			if i < 0 {
+				i = -1 - i
+			}
+			scores[i] = max(scores[i], float64(sims[k]), 0)
+		}
+	}
+	if len(best) == 0 {
+		return scores, name, nil
+	}
+	// The best ones again through chromem-go.
+	keep := min(len(best), max(vectorRescore, 4*q.Top))
+	if keep < len(best) {
+		slices.SortFunc(best, func(a, b int) int { return cmp.Compare(sims[b], sims[a]) })
+		best = best[:keep]
+	}
 	// The embedding function is never nil: chromem-go would otherwise call
 	// a remote service for any text it has to embed itself.
 	db := chromem.NewDB()
@@ -485,35 +578,19 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 	if err != nil {
 		return nil, "", fmt.Errorf("vector search: %w", err)
 	}
-	added := 0
-	for i := range ix.Docs {
-		if !cand[i] {
-			continue
+	for _, k := range best {
+		i, id := work[k], ""
+		var v []float32
+		if i >= 0 {
+			v, id = vecOf(i), strconv.Itoa(i)
+		} else {
+			v, id = ix.Docs[-1-i].EnrichVec, "e"+strconv.Itoa(-1-i)
 		}
-		v := ix.Builtin[i]
-		if useDense {
-			v = ix.Dense.Vecs[ix.Docs[i].ID]
-		}
-		if isZero(v) {
-			continue // nothing to compare (an empty change); chromem would divide by zero
-		}
-		if err := col.AddDocument(ctx, chromem.Document{ID: strconv.Itoa(i), Embedding: v}); err != nil {
+		if err := col.AddDocument(ctx, chromem.Document{ID: id, Embedding: v}); err != nil {
 			return nil, "", fmt.Errorf("vector search: %w", err)
 		}
-		added++
-		// An enrichment made before the incident is searched beside the
-		// change (built-in vectors only: it has no dense vector).
-		if d := &ix.Docs[i]; !useDense && d.EnrichVec != nil && enrichedBefore(d, q.At.Unix()) && !isZero(d.EnrichVec) {
-			if err := col.AddDocument(ctx, chromem.Document{ID: "e" + strconv.Itoa(i), Embedding: d.EnrichVec}); err != nil {
-				return nil, "", fmt.Errorf("vector search: %w", err)
-			}
-			added++
-		}
 	}
-	if added == 0 || isZero(qvec) {
-		return scores, name, nil
-	}
-	results, err := col.QueryEmbedding(ctx, qvec, added, nil, nil)
+	results, err := col.QueryEmbedding(ctx, qvec, len(best), nil, nil)
 	if err != nil {
 		return nil, "", fmt.Errorf("vector search: %w", err)
 	}
@@ -523,6 +600,10 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 	}
 	return scores, name, nil
 }
+
+// vectorRescore is how many of the closest vectors chromem-go searches again
+// (at least four times the suspects asked for).
+const vectorRescore = 200
 
 func isZero(v []float32) bool {
 	return !slices.ContainsFunc(v, func(x float32) bool { return x != 0 })
