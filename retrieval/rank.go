@@ -350,7 +350,18 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		score     float64
 		time, seq int64
 	}
-	order := make([]ranked, 0, n)
+	better := func(a, b ranked) int {
+		switch {
+		case a.score != b.score:
+			return cmp.Compare(b.score, a.score)
+		case a.time != b.time:
+			return cmp.Compare(b.time, a.time)
+		}
+		return cmp.Compare(b.seq, a.seq)
+	}
+	// Only the best q.Top are kept, in order (the order is total, so they
+	// are the ones a full sort would put first).
+	order := make([]ranked, 0, min(q.Top, n)+1)
 	for i := range ix.Docs {
 		if !cand[i] {
 			continue
@@ -359,19 +370,18 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		if !res.Related {
 			res.Related = related(s, w)
 		}
-		order = append(order, ranked{i: i, score: s.Score, time: s.Time, seq: s.Seq})
-	}
-	slices.SortFunc(order, func(a, b ranked) int {
-		switch {
-		case a.score != b.score:
-			return cmp.Compare(b.score, a.score)
-		case a.time != b.time:
-			return cmp.Compare(b.time, a.time)
+		r := ranked{i: i, score: s.Score, time: s.Time, seq: s.Seq}
+		if len(order) == q.Top && better(r, order[len(order)-1]) >= 0 {
+			continue
 		}
-		return cmp.Compare(b.seq, a.seq)
-	})
-	sus := make([]Suspect, 0, min(q.Top, len(order)))
-	for _, r := range order[:min(q.Top, len(order))] {
+		at, _ := slices.BinarySearchFunc(order, r, better)
+		order = slices.Insert(order, at, r)
+		if len(order) > q.Top {
+			order = order[:q.Top]
+		}
+	}
+	sus := make([]Suspect, 0, len(order))
+	for _, r := range order {
 		sus = append(sus, score(r.i, true))
 	}
 	res.Suspects = sus
@@ -463,18 +473,6 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 	scores := make([]float64, len(ix.Docs))
 	builtin := embed.NewBuiltin()
 	useDense := ix.Dense != nil && len(q.DenseQuery) == ix.Dense.Dim && ix.Dense.Dim > 0
-	if useDense {
-		// Dense vectors count only when every candidate has one: scores from
-		// two embedders are never compared.
-		for i := range ix.Docs {
-			if cand[i] {
-				if _, ok := ix.Dense.Vecs[ix.Docs[i].ID]; !ok {
-					useDense = false
-					break
-				}
-			}
-		}
-	}
 	var qvec []float32
 	name := builtin.Name()
 	if useDense {
@@ -487,30 +485,44 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		return scores, name, nil
 	}
 	qn := normalized(qvec)
+	// One vector per candidate (and an enrichment's beside it), and the
+	// doc each is of.
+	at := q.At.Unix()
+	var work []int
+	var vecs [][]float32
+	if useDense {
+		for i := range ix.Docs {
+			if !cand[i] {
+				continue
+			}
+			v, ok := ix.Dense.Vecs[ix.Docs[i].ID]
+			if !ok {
+				// Dense vectors count only when every candidate has one:
+				// scores from two embedders are never compared.
+				useDense, work, vecs = false, nil, nil
+				break
+			}
+			work, vecs = append(work, i), append(vecs, v)
+		}
+		if !useDense {
+			return ix.vectorScores(ctx, Query{Text: q.Text, At: q.At, Top: q.Top}, cand)
+		}
+	} else {
+		for i := range ix.Docs {
+			if !cand[i] {
+				continue
+			}
+			work, vecs = append(work, i), append(vecs, ix.Builtin[i])
+			if d := &ix.Docs[i]; d.EnrichVec != nil && enrichedBefore(d, at) {
+				work, vecs = append(work, i), append(vecs, d.EnrichVec)
+			}
+		}
+	}
 	var region []float32
 	if useDense {
 		region = ix.Dense.stored
 	} else if ix.stored != nil {
 		region = ix.stored.vecs
-	}
-	// One vector per candidate (and an enrichment's beside it): the doc
-	// number, negative for an enrichment.
-	at := q.At.Unix()
-	vecOf := func(i int) []float32 {
-		if useDense {
-			return ix.Dense.Vecs[ix.Docs[i].ID]
-		}
-		return ix.Builtin[i]
-	}
-	var work []int
-	for i := range ix.Docs {
-		if !cand[i] {
-			continue
-		}
-		work = append(work, i)
-		if d := &ix.Docs[i]; !useDense && d.EnrichVec != nil && enrichedBefore(d, at) {
-			work = append(work, -1-i)
-		}
 	}
 	sims := make([]float32, len(work))
 	valid := make([]bool, len(work))
@@ -520,25 +532,35 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := w * len(work) / workers; k < (w+1)*len(work)/workers; k++ {
-				var v []float32
-				if i := work[k]; i >= 0 {
-					v = vecOf(i)
+			// Four vectors at a time: each sum still adds in chromem-go's
+			// order (so the same bits), but four sums run side by side.
+			var batch [4]int
+			nb := 0
+			flushBatch := func() {
+				if nb == 4 {
+					dot4(qn, vecs[batch[0]], vecs[batch[1]], vecs[batch[2]], vecs[batch[3]], sims, batch)
 				} else {
-					v = ix.Docs[-1-i].EnrichVec
+					for _, k := range batch[:nb] {
+						sims[k] = dot(qn, vecs[k])
+					}
 				}
+				nb = 0
+			}
+			for k := w * len(work) / workers; k < (w+1)*len(work)/workers; k++ {
+				v := vecs[k]
 				if len(v) != len(qn) || isZero(v) {
 					continue // nothing to compare (an empty change); cosine would divide by zero
 				}
 				if !within(region, v) {
-					v = normalized(v)
+					vecs[k] = normalized(v)
 				}
-				var dot float32
-				for j := range v {
-					dot += v[j] * qn[j]
+				valid[k] = true
+				batch[nb] = k
+				if nb++; nb == 4 {
+					flushBatch()
 				}
-				sims[k], valid[k] = dot, true
 			}
+			flushBatch()
 		}()
 	}
 	wg.Wait()
@@ -546,13 +568,9 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		return nil, "", err
 	}
 	best := make([]int, 0, len(work))
-	for k := range work {
+	for k, i := range work {
 		if valid[k] {
 			best = append(best, k)
-			i := work[k]
-			if i < 0 {
-				i = -1 - i
-			}
 			scores[i] = max(scores[i], float64(sims[k]), 0)
 		}
 	}
@@ -579,14 +597,11 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		return nil, "", fmt.Errorf("vector search: %w", err)
 	}
 	for _, k := range best {
-		i, id := work[k], ""
-		var v []float32
-		if i >= 0 {
-			v, id = vecOf(i), strconv.Itoa(i)
-		} else {
-			v, id = ix.Docs[-1-i].EnrichVec, "e"+strconv.Itoa(-1-i)
+		id := strconv.Itoa(work[k])
+		if k > 0 && work[k-1] == work[k] {
+			id = "e" + id // an enrichment's
 		}
-		if err := col.AddDocument(ctx, chromem.Document{ID: id, Embedding: v}); err != nil {
+		if err := col.AddDocument(ctx, chromem.Document{ID: id, Embedding: vecs[k]}); err != nil {
 			return nil, "", fmt.Errorf("vector search: %w", err)
 		}
 	}
@@ -599,6 +614,30 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 		scores[i] = max(scores[i], float64(r.Similarity), 0)
 	}
 	return scores, name, nil
+}
+
+// dot is chromem-go's similarity of two unit vectors: the float32 sum in
+// order.
+func dot(a, b []float32) float32 {
+	var d float32
+	b = b[:len(a)]
+	for j := range a {
+		d += a[j] * b[j]
+	}
+	return d
+}
+
+// dot4 is dot of q with four vectors at once, each summed in order.
+func dot4(q, a, b, c, d []float32, out []float32, at [4]int) {
+	a, b, c, d = a[:len(q)], b[:len(q)], c[:len(q)], d[:len(q)]
+	var s0, s1, s2, s3 float32
+	for j, x := range q {
+		s0 += a[j] * x
+		s1 += b[j] * x
+		s2 += c[j] * x
+		s3 += d[j] * x
+	}
+	out[at[0]], out[at[1]], out[at[2]], out[at[3]] = s0, s1, s2, s3
 }
 
 // vectorRescore is how many of the closest vectors chromem-go searches again
