@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -76,6 +77,12 @@ Examples:
 }
 
 func runIndex(ctx context.Context, env *environment, o indexOptions) error {
+	// Indexing allocates much short-lived text: collecting garbage half as
+	// often saves about a tenth of its CPU for some 25% more peak memory.
+	// GOGC, when set, still decides.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
 	var gits []*journal.Git
 	for _, p := range o.repos {
 		g, err := openRepo(ctx, p)
