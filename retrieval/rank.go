@@ -567,21 +567,27 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
-	best := make([]int, 0, len(work))
+	// The best ones (kept in order as they come: most are passed over
+	// after one comparison) again through chromem-go.
+	keep := max(vectorRescore, 4*q.Top)
+	best := make([]int, 0, keep+1)
+	closer := func(a, b int) int { return cmp.Compare(sims[b], sims[a]) }
 	for k, i := range work {
-		if valid[k] {
-			best = append(best, k)
-			scores[i] = max(scores[i], float64(sims[k]), 0)
+		if !valid[k] {
+			continue
+		}
+		scores[i] = max(scores[i], float64(sims[k]), 0)
+		if len(best) == keep && sims[k] <= sims[best[keep-1]] {
+			continue
+		}
+		at, _ := slices.BinarySearchFunc(best, k, closer)
+		best = slices.Insert(best, at, k)
+		if len(best) > keep {
+			best = best[:keep]
 		}
 	}
 	if len(best) == 0 {
 		return scores, name, nil
-	}
-	// The best ones again through chromem-go.
-	keep := min(len(best), max(vectorRescore, 4*q.Top))
-	if keep < len(best) {
-		slices.SortFunc(best, func(a, b int) int { return cmp.Compare(sims[b], sims[a]) })
-		best = best[:keep]
 	}
 	// The embedding function is never nil: chromem-go would otherwise call
 	// a remote service for any text it has to embed itself.
