@@ -7,10 +7,10 @@ import (
 	"syscall"
 )
 
-// mapFile maps a file read-only. The mapping is never unmapped: vectors and
-// postings handed out by Load point into it, and an index lives as long as
-// the process that asks (the file itself is only ever replaced by rename, so
-// the mapped copy stays whole).
+// mapFile maps a file read-only. The mapping is never unmapped: doc strings,
+// terms and vectors handed out by Load point into it, and an index lives as
+// long as the process that asks (the file itself is only ever replaced by
+// rename, so the mapped copy stays whole).
 func mapFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
