@@ -1,9 +1,7 @@
 package retrieval
 
 import (
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 
 	"github.com/analyst-dev/analyst/embed/token"
@@ -133,9 +131,4 @@ func (w *Warm) take(cat *catalog.Catalog, e *journal.Entry) (preparedDoc, bool) 
 	return pd, true
 }
 
-func warmWorkers() int {
-	if n, err := strconv.Atoi(os.Getenv("ANALYST_WARM")); err == nil {
-		return n
-	}
-	return runtime.GOMAXPROCS(0)
-}
+func warmWorkers() int { return runtime.GOMAXPROCS(0) }
