@@ -345,3 +345,26 @@ func TestRankEnrichmentCountsOnlyBeforeAt(t *testing.T) {
 		t.Errorf("a new enrichment did not replace the doc: %+v", d)
 	}
 }
+
+func TestRankNamesEachMatchedWordOnce(t *testing.T) {
+	ix := NewIndex(catalog.Default())
+	e := commit(1, sha(1), "tc: adjust xtables_match to iptables", "+\tstruct xtables_match *m = xtables_find_match(name);\n", t0)
+	if err := ix.Add(context.Background(), []journal.Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Rank(context.Background(), Query{Text: "xtables_match changed in iptables", At: t0.Add(time.Hour), Top: 1}, DefaultWeights)
+	if err != nil || len(res.Suspects) != 1 {
+		t.Fatal(res, err)
+	}
+	m := res.Suspects[0].Matched
+	if !slices.Contains(m, "xtables_match") {
+		t.Errorf("matched words %v lack xtables_match", m)
+	}
+	seen := map[string]bool{}
+	for _, w := range m {
+		if seen[w] {
+			t.Errorf("matched words %v name %q twice", m, w)
+		}
+		seen[w] = true
+	}
+}

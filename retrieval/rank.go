@@ -332,11 +332,13 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			s.Score *= w.Reverted
 		}
 		if full {
+			// A word gives several terms (xtables_match: xtables, match,
+			// the whole); name it once.
 			for qi := range min(len(qterms), 64) {
-				if matched[i]&(1<<qi) != 0 {
+				if matched[i]&(1<<qi) != 0 && !slices.Contains(s.Matched, words[qi]) {
 					s.Matched = append(s.Matched, words[qi])
 				}
-				if introMatched[i]&(1<<qi) != 0 {
+				if introMatched[i]&(1<<qi) != 0 && !slices.Contains(s.Introduced, words[qi]) {
 					s.Introduced = append(s.Introduced, words[qi])
 				}
 			}
