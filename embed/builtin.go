@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/analyst-dev/analyst/embed/glove"
 	"github.com/analyst-dev/analyst/embed/token"
@@ -49,8 +50,108 @@ func (b Builtin) Embed(_ context.Context, texts []string, _ Purpose) ([][]float3
 // VectorOf embeds a text already split into terms (see package embed/token),
 // so an indexer that tokenized a change once need not do it again.
 func (b Builtin) VectorOf(terms []string) []float32 {
+	for _, t := range terms {
+		if containsSpace(t) {
+			return vectorOfSlow(terms)
+		}
+	}
+	sc := scratchPool.Get().(*vecScratch)
+	defer scratchPool.Put(sc)
+	sc.reset()
 	// Distinct terms and pairs in order of first appearance: sums in a fixed
-	// order give the same vector every time.
+	// order give the same vector every time. A term has no space, so a pair
+	// ("a b") never meets a term.
+	prev := int32(-1)
+	for _, t := range terms {
+		k, ok := sc.ids[t]
+		if !ok {
+			k = int32(len(sc.uniq))
+			sc.ids[t] = k
+			sc.uniq = append(sc.uniq, t)
+			sc.single = append(sc.single, int32(len(sc.items)))
+			sc.items = append(sc.items, vecItem{a: k, b: -1})
+		}
+		sc.items[sc.single[k]].n++
+		if prev >= 0 {
+			key := uint64(prev)<<32 | uint64(k)
+			j, ok := sc.pairs[key]
+			if !ok {
+				j = int32(len(sc.items))
+				sc.pairs[key] = j
+				sc.items = append(sc.items, vecItem{a: prev, b: k})
+			}
+			sc.items[j].n++
+		}
+		prev = k
+	}
+	v := make([]float32, BuiltinDim)
+	hashed, words := v[:hashedDim], v[hashedDim:]
+	tab := glove.Load()
+	for _, it := range sc.items {
+		term := sc.uniq[it.a]
+		w := float32(1 + math.Log(float64(it.n)))
+		var h uint64
+		if it.b >= 0 {
+			// The hash of term+" "+second, without building the string.
+			h = fnvMore(fnvMore(glove.Hash(term), " "), sc.uniq[it.b])
+			w *= 0.5 // pairs add order, but less than single terms
+		} else {
+			h = glove.Hash(term)
+			tab.AddTo(words, term, w)
+		}
+		if h>>63 == 1 {
+			w = -w
+		}
+		hashed[h%hashedDim] += w
+	}
+	// Each half unit-length, then the whole: for two texts that both have
+	// known words, the cosine is the mean of the halves' cosines.
+	Normalize(hashed)
+	Normalize(words)
+	return Normalize(v)
+}
+
+// vecItem is a distinct term (b < 0) or pair of terms, by number, and how
+// many times it occurs.
+type vecItem struct {
+	a, b int32
+	n    int32
+}
+
+// vecScratch is VectorOf's working memory, reused between calls.
+type vecScratch struct {
+	ids    map[string]int32
+	pairs  map[uint64]int32
+	uniq   []string
+	single []int32 // item of each distinct term
+	items  []vecItem
+}
+
+func (sc *vecScratch) reset() {
+	clear(sc.ids)
+	clear(sc.pairs)
+	clear(sc.uniq) // drop references to the last text's terms
+	sc.uniq = sc.uniq[:0]
+	sc.single = sc.single[:0]
+	sc.items = sc.items[:0]
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &vecScratch{ids: make(map[string]int32, 1024), pairs: make(map[uint64]int32, 2048)}
+}}
+
+// fnvMore continues glove.Hash (FNV-1a) over s.
+func fnvMore(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// vectorOfSlow is VectorOf for terms that contain spaces (never made by
+// package embed/token), keyed by the joined strings.
+func vectorOfSlow(terms []string) []float32 {
 	counts := make(map[string]int, 2*len(terms))
 	order := make([]string, 0, 2*len(terms))
 	for i, t := range terms {
@@ -80,8 +181,6 @@ func (b Builtin) VectorOf(terms []string) []float32 {
 		}
 		hashed[h%hashedDim] += w
 	}
-	// Each half unit-length, then the whole: for two texts that both have
-	// known words, the cosine is the mean of the halves' cosines.
 	Normalize(hashed)
 	Normalize(words)
 	return Normalize(v)

@@ -106,3 +106,23 @@ func BenchmarkEmbedQuery(b *testing.B) {
 		}
 	}
 }
+
+// VectorOf's reused scratch must give what keying by joined strings gives.
+func TestVectorOfMatchesJoinedKeys(t *testing.T) {
+	texts := []string{
+		"",
+		"save",
+		"parseHTTPRequest saves the saved request request request",
+		"a b a b a b c a b",
+		"retry retry timeout connection pool exhausted retry",
+	}
+	b := NewBuiltin()
+	sp := token.NewSplitter()
+	for _, s := range texts {
+		terms := sp.Append(nil, s)
+		got, want := b.VectorOf(terms), vectorOfSlow(terms)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: vectors differ", s)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -248,44 +249,75 @@ func prepareEntry(sp *token.Splitter, cat *catalog.Catalog, e *journal.Entry) pr
 	fields, hits := docFields(e, cat)
 	pd := preparedDoc{doc: docHeader(e)}
 	pd.doc.Hits = hits
-	counts := make(map[string]*[numFields]uint32, 256)
-	var perField [numFields][]string
+	sc := prepPool.Get().(*prepScratch)
+	defer prepPool.Put(sc)
+	sc.reset()
 	for f := range numFields {
+		keep := f != fieldContext
 		sp.Each(fields[f], func(t string) {
-			c := counts[t]
-			if c == nil {
-				c = new([numFields]uint32)
-				counts[t] = c
+			k, ok := sc.ids[t]
+			if !ok {
+				k = int32(len(sc.terms))
+				sc.ids[t] = k
+				sc.terms = append(sc.terms, t)
+				sc.counts = append(sc.counts, [numFields]uint32{})
 			}
-			c[f]++
+			sc.counts[k][f]++
 			pd.doc.Len[f]++
-			if f != fieldContext && (f != fieldDiff || len(perField[f]) < builtinMaxTerms) {
-				perField[f] = append(perField[f], t)
+			if keep && (f != fieldDiff || len(sc.perField[f]) < builtinMaxTerms) {
+				sc.perField[f] = append(sc.perField[f], t)
 			}
 		})
 	}
-	pd.terms = make([]termCount, 0, len(counts))
-	for t, c := range counts {
-		tc := termCount{term: strings.Clone(t)}
+	pd.terms = make([]termCount, len(sc.terms))
+	for k, t := range sc.terms {
+		// Terms may share memory with the splitter's cache, never with the
+		// entry's text (see token.Splitter.Each): no copy is needed.
+		tc := termCount{term: t}
 		for f := range numFields {
-			tc.tf[f] = uint8(min(c[f], 255))
+			tc.tf[f] = uint8(min(sc.counts[k][f], 255))
 		}
-		pd.terms = append(pd.terms, tc)
+		pd.terms[k] = tc
 	}
-	// Map order is random: sort so postings are laid out the same each run.
-	sort.Slice(pd.terms, func(a, b int) bool { return pd.terms[a].term < pd.terms[b].term })
-	var seq []string
+	// Sort so postings are laid out the same each run.
+	slices.SortFunc(pd.terms, func(a, b termCount) int { return strings.Compare(a.term, b.term) })
+	seq := sc.seq[:0]
 	for _, f := range embedFields {
-		seq = append(seq, perField[f]...)
+		seq = append(seq, sc.perField[f]...)
 	}
+	sc.seq = seq
 	pd.vec = embed.NewBuiltin().VectorOf(seq)
-	if len(perField[fieldEnrich]) > 0 {
+	if len(sc.perField[fieldEnrich]) > 0 {
 		// The enrichment has a vector of its own, beside the change's:
 		// unlike the change's, it counts only after it was made.
-		pd.doc.EnrichVec = embed.NewBuiltin().VectorOf(perField[fieldEnrich])
+		pd.doc.EnrichVec = embed.NewBuiltin().VectorOf(sc.perField[fieldEnrich])
 	}
 	return pd
 }
+
+// prepScratch is prepareEntry's working memory, reused between entries.
+type prepScratch struct {
+	ids      map[string]int32
+	terms    []string
+	counts   [][numFields]uint32
+	perField [numFields][]string
+	seq      []string
+}
+
+func (sc *prepScratch) reset() {
+	clear(sc.ids)
+	clear(sc.terms)
+	sc.terms = sc.terms[:0]
+	sc.counts = sc.counts[:0]
+	for f := range sc.perField {
+		clear(sc.perField[f])
+		sc.perField[f] = sc.perField[f][:0]
+	}
+	clear(sc.seq)
+	sc.seq = sc.seq[:0]
+}
+
+var prepPool = sync.Pool{New: func() any { return &prepScratch{ids: make(map[string]int32, 1024)} }}
 
 // remove drops a doc, keeping doc numbers dense. It is rare (an entry whose
 // text changed), so it rebuilds postings.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Version changes whenever the terms produced for the same text change, so
@@ -62,7 +63,16 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// Each calls fn for every term of s, in order.
+// lowerCopy is strings.ToLower(s) in memory of its own, never s's.
+func lowerCopy(s string) string {
+	if w := strings.ToLower(s); unsafe.StringData(w) != unsafe.StringData(s) {
+		return w
+	}
+	return strings.Clone(s)
+}
+
+// Each calls fn for every term of s, in order. A term never shares memory
+// with s: keeping terms does not keep s.
 func (sp *Splitter) Each(s string, fn func(string)) {
 	i := 0
 	for i < len(s) {
@@ -79,7 +89,7 @@ func (sp *Splitter) Each(s string, fn func(string)) {
 					}
 					j += sz
 				}
-				if w := strings.ToLower(s[i:j]); utf8.RuneCountInString(w) >= 2 {
+				if w := lowerCopy(s[i:j]); utf8.RuneCountInString(w) >= 2 {
 					fn(w)
 				}
 				i = j
@@ -106,7 +116,7 @@ func (sp *Splitter) Each(s string, fn func(string)) {
 					}
 					j += sz
 				}
-				fn(strings.ToLower(s[i:j]))
+				fn(lowerCopy(s[i:j]))
 				i = j
 				continue
 			}
@@ -134,11 +144,13 @@ func (sp *Splitter) word(w string) []string {
 	if ts, ok := sp.cache[w]; ok {
 		return ts
 	}
+	// Split a copy: the terms share its memory, not the text's.
+	w = strings.Clone(w)
 	ts := splitWord(w)
 	if len(sp.cache) > 200000 {
 		clear(sp.cache)
 	}
-	sp.cache[strings.Clone(w)] = ts
+	sp.cache[w] = ts
 	return ts
 }
 
