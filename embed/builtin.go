@@ -68,6 +68,7 @@ func (b Builtin) VectorOf(terms []string) []float32 {
 			k = int32(len(sc.uniq))
 			sc.ids[t] = k
 			sc.uniq = append(sc.uniq, t)
+			sc.hash = append(sc.hash, glove.Hash(t))
 			sc.single = append(sc.single, int32(len(sc.items)))
 			sc.items = append(sc.items, vecItem{a: k, b: -1})
 		}
@@ -93,10 +94,10 @@ func (b Builtin) VectorOf(terms []string) []float32 {
 		var h uint64
 		if it.b >= 0 {
 			// The hash of term+" "+second, without building the string.
-			h = fnvMore(fnvMore(glove.Hash(term), " "), sc.uniq[it.b])
+			h = fnvMore(fnvMore(sc.hash[it.a], " "), sc.uniq[it.b])
 			w *= 0.5 // pairs add order, but less than single terms
 		} else {
-			h = glove.Hash(term)
+			h = sc.hash[it.a]
 			tab.AddTo(words, term, w)
 		}
 		if h>>63 == 1 {
@@ -123,7 +124,8 @@ type vecScratch struct {
 	ids    map[string]int32
 	pairs  map[uint64]int32
 	uniq   []string
-	single []int32 // item of each distinct term
+	hash   []uint64 // glove.Hash of each distinct term
+	single []int32  // item of each distinct term
 	items  []vecItem
 }
 
@@ -132,6 +134,7 @@ func (sc *vecScratch) reset() {
 	clear(sc.pairs)
 	clear(sc.uniq) // drop references to the last text's terms
 	sc.uniq = sc.uniq[:0]
+	sc.hash = sc.hash[:0]
 	sc.single = sc.single[:0]
 	sc.items = sc.items[:0]
 }

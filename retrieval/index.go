@@ -17,7 +17,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -141,7 +140,9 @@ func (ix *Index) Add(ctx context.Context, entries []journal.Entry) error {
 		if e.Seq > ix.Watermark {
 			ix.Watermark = e.Seq
 		}
-		if ix.Has(e.ID, contentHash(e)) && ix.Docs[ix.byID[e.ID]].EnrichHash == enrichHash(e) || seen[e.ID] {
+		// Hash the content only for entries indexed before: new entries
+		// (the warm path checks theirs when taking them) need no second pass.
+		if i, ok := ix.byID[e.ID]; ok && ix.Docs[i].Hash == contentHash(e) && ix.Docs[i].EnrichHash == enrichHash(e) || seen[e.ID] {
 			continue
 		}
 		seen[e.ID] = true
@@ -269,6 +270,8 @@ func prepareEntry(sp *token.Splitter, cat *catalog.Catalog, e *journal.Entry) pr
 			}
 		})
 	}
+	// In order of first appearance, the same on every run (the saved file
+	// lists terms sorted whatever the order).
 	pd.terms = make([]termCount, len(sc.terms))
 	for k, t := range sc.terms {
 		// Terms may share memory with the splitter's cache, never with the
@@ -279,8 +282,6 @@ func prepareEntry(sp *token.Splitter, cat *catalog.Catalog, e *journal.Entry) pr
 		}
 		pd.terms[k] = tc
 	}
-	// Sort so postings are laid out the same each run.
-	slices.SortFunc(pd.terms, func(a, b termCount) int { return strings.Compare(a.term, b.term) })
 	seq := sc.seq[:0]
 	for _, f := range embedFields {
 		seq = append(seq, sc.perField[f]...)
