@@ -172,10 +172,14 @@ func containsPrefix(ids []string, ref string) bool {
 	return false
 }
 
-// ParseWeights applies "name=value,…" overrides to w (for experiments):
-// lexical, symptom, vector, dense, recency, k1, halflife (days), reverted, and
-// f.<field> / b.<field> for title, body, paths, diff, symptoms.
+// ParseWeights applies "name=value,…" overrides to w (for experiments): the
+// names of weightKnobs, halflife (days), and f.<field> / b.<field> for the
+// BM25F weight and length normalisation of each field (fieldNames).
 func ParseWeights(w Weights, spec string) (Weights, error) {
+	knobs := weightKnobs(&w)
+	for i, name := range fieldNames {
+		knobs["f."+name], knobs["b."+name] = &w.Field[i], &w.B[i]
+	}
 	for _, kv := range strings.Split(spec, ",") {
 		kv = strings.TrimSpace(kv)
 		if kv == "" {
@@ -186,47 +190,24 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 		if !ok || err != nil {
 			return w, fmt.Errorf("bad weight %q", kv)
 		}
-		switch k {
-		case "lexical":
-			w.Lexical = f
-		case "symptom":
-			w.Symptom = f
-		case "vector":
-			w.Vector = f
-		case "dense":
-			w.Dense = f
-		case "recency":
-			w.Recency = f
-		case "k1":
-			w.K1 = f
-		case "halflife":
+		if k == "halflife" {
 			w.HalfLife = time.Duration(f * 24 * float64(time.Hour))
-		case "trace":
-			w.Trace = f
-		case "related":
-			w.RelatedStrength = f
-		case "headline":
-			w.Headline = f
-		case "intro":
-			w.Intro = f
-		case "root":
-			w.Root = f
-		case "reverted":
-			w.Reverted = f
-		default:
-			found := false
-			for i, name := range fieldNames {
-				switch k {
-				case "f." + name:
-					w.Field[i], found = f, true
-				case "b." + name:
-					w.B[i], found = f, true
-				}
-			}
-			if !found {
-				return w, fmt.Errorf("unknown weight %q", k)
-			}
+			continue
 		}
+		p, found := knobs[k]
+		if !found {
+			return w, fmt.Errorf("unknown weight %q", k)
+		}
+		*p = f
 	}
 	return w, nil
+}
+
+// weightKnobs names the scalar weights of w that ParseWeights may set.
+func weightKnobs(w *Weights) map[string]*float64 {
+	return map[string]*float64{
+		"lexical": &w.Lexical, "symptom": &w.Symptom, "vector": &w.Vector, "dense": &w.Dense,
+		"recency": &w.Recency, "k1": &w.K1, "trace": &w.Trace, "related": &w.RelatedStrength,
+		"headline": &w.Headline, "intro": &w.Intro, "root": &w.Root, "reverted": &w.Reverted,
+	}
 }

@@ -368,3 +368,21 @@ func TestRankNamesEachMatchedWordOnce(t *testing.T) {
 		seen[w] = true
 	}
 }
+
+func TestParseWeights(t *testing.T) {
+	w, err := ParseWeights(DefaultWeights, "lexical=0.5, intro=0, halflife=30,f.title=4,b.diff=0.25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Lexical != 0.5 || w.Intro != 0 || w.HalfLife != 30*24*time.Hour || w.Field[fieldTitle] != 4 || w.B[fieldDiff] != 0.25 {
+		t.Errorf("overrides not applied: %+v", w)
+	}
+	if w.Symptom != DefaultWeights.Symptom || w.Field[fieldBody] != DefaultWeights.Field[fieldBody] {
+		t.Errorf("weights not named changed")
+	}
+	for _, bad := range []string{"nosuch=1", "lexical", "lexical=x", "f.nosuch=1"} {
+		if _, err := ParseWeights(DefaultWeights, bad); err == nil {
+			t.Errorf("ParseWeights(%q) accepted", bad)
+		}
+	}
+}
