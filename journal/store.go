@@ -180,7 +180,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // returns how many were new. An entry whose id is already stored is skipped,
 // so capturing the same history twice adds nothing; so is one whose id was
 // forgotten (see Forget). Every entry is masked (Entry.Redact) before it is
-// written, whoever built it.
+// written, whoever built it. Add sets the Seq of each entry it wrote, and
+// zeroes it on the ones it skipped, so a caller knows which of its entries
+// the journal now holds exactly as given.
 func (s *Store) Add(ctx context.Context, entries ...Entry) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
@@ -207,6 +209,7 @@ func (s *Store) Add(ctx context.Context, entries ...Entry) (int, error) {
 		if e.ID == "" {
 			return 0, fmt.Errorf("writing journal: entry %q has no id", e.Title)
 		}
+		e.Seq = 0
 		if forgotten[e.ID] {
 			continue
 		}
@@ -222,6 +225,9 @@ func (s *Store) Add(ctx context.Context, entries ...Entry) (int, error) {
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			added++
+			if e.Seq, err = res.LastInsertId(); err != nil {
+				return 0, fmt.Errorf("writing journal: %w", err)
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -368,6 +374,31 @@ func (s *Store) List(ctx context.Context, f Filter, fn func(Entry) error) error 
 			return fmt.Errorf("reading journal: %w", err)
 		}
 		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading journal: %w", err)
+	}
+	return nil
+}
+
+// IDsAfter calls fn with the seq and id of each entry after seq, in the
+// order of List with Oldest (by time, then seq): the cheap way to learn what
+// was recorded since.
+func (s *Store) IDsAfter(ctx context.Context, seq int64, fn func(seq int64, id string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, id FROM entries WHERE seq > ? ORDER BY time, seq`, seq)
+	if err != nil {
+		return fmt.Errorf("reading journal: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var id string
+		if err := rows.Scan(&n, &id); err != nil {
+			return fmt.Errorf("reading journal: %w", err)
+		}
+		if err := fn(n, id); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,6 +76,47 @@ func TestAddIsIdempotent(t *testing.T) {
 	b := NewNote("same text", "", time.Now(), nil, "", "")
 	if n, err := s.Add(ctx, a, b); err != nil || n != 2 {
 		t.Fatalf("two notes with the same text: %d, %v; want 2", n, err)
+	}
+}
+
+// Add numbers the entries it wrote and zeroes the Seq of those it skipped;
+// IDsAfter lists what came after a seq in List's oldest-first order.
+func TestAddSetsSeqAndIDsAfter(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	at := time.Unix(1700000000, 0)
+	mk := func(id string, hours int) Entry {
+		return Entry{ID: strings.Repeat(id, 40), Kind: KindCommit, Time: at.Add(time.Duration(hours) * time.Hour), Title: "c " + id}
+	}
+	if _, err := s.Add(ctx, mk("a", 5)); err != nil {
+		t.Fatal(err)
+	}
+	es := []Entry{mk("b", 9), mk("a", 5), mk("c", 1)}
+	es[1].Seq = 77 // a stale number from elsewhere
+	if n, err := s.Add(ctx, es...); err != nil || n != 2 {
+		t.Fatalf("Add = %d, %v; want 2 new", n, err)
+	}
+	if es[0].Seq <= 1 || es[1].Seq != 0 || es[2].Seq <= es[0].Seq {
+		t.Fatalf("seqs after Add = %d %d %d, want new increasing numbers and 0 for the skipped one", es[0].Seq, es[1].Seq, es[2].Seq)
+	}
+	var got []string
+	err := s.IDsAfter(ctx, 1, func(seq int64, id string) error {
+		got = append(got, fmt.Sprintf("%d:%c", seq, id[0]))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	if err := s.List(ctx, Filter{AfterSeq: 1, Oldest: true}, func(e Entry) error {
+		want = append(want, fmt.Sprintf("%d:%c", e.Seq, e.ID[0]))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	order := fmt.Sprintf("%d:c %d:b", es[2].Seq, es[0].Seq) // by time
+	if strings.Join(got, " ") != order || strings.Join(want, " ") != order {
+		t.Fatalf("IDsAfter = %v, List = %v; want both [%s]", got, want, order)
 	}
 }
 

@@ -181,22 +181,29 @@ func (ix *Index) Add(ctx context.Context, entries []journal.Entry) error {
 		return err
 	}
 	for k := range prepared {
-		pd := &prepared[k]
-		doc := uint32(len(ix.Docs))
-		for _, tc := range pd.terms {
-			id, ok := ix.terms[tc.term]
-			if !ok {
-				id = int32(len(ix.postings))
-				ix.terms[tc.term] = id
-				ix.postings = append(ix.postings, nil)
-			}
-			ix.postings[id] = append(ix.postings[id], posting{doc: doc, tf: tc.tf})
-		}
-		ix.byID[pd.doc.ID] = len(ix.Docs)
-		ix.Docs = append(ix.Docs, pd.doc)
-		ix.Builtin = append(ix.Builtin, pd.vec)
+		ix.insert(&prepared[k])
 	}
 	return nil
+}
+
+// insert appends a prepared doc that is not in the index yet.
+func (ix *Index) insert(pd *preparedDoc) {
+	if pd.doc.Seq > ix.Watermark {
+		ix.Watermark = pd.doc.Seq
+	}
+	doc := uint32(len(ix.Docs))
+	for _, tc := range pd.terms {
+		id, ok := ix.terms[tc.term]
+		if !ok {
+			id = int32(len(ix.postings))
+			ix.terms[tc.term] = id
+			ix.postings = append(ix.postings, nil)
+		}
+		ix.postings[id] = append(ix.postings[id], posting{doc: doc, tf: tc.tf})
+	}
+	ix.byID[pd.doc.ID] = len(ix.Docs)
+	ix.Docs = append(ix.Docs, pd.doc)
+	ix.Builtin = append(ix.Builtin, pd.vec)
 }
 
 // preparedDoc is one entry tokenized, matched and embedded, ready to add.

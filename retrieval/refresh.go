@@ -69,6 +69,9 @@ type RefreshStats struct {
 	Refused int
 	Docs    int // entries in the index afterwards
 	Rebuilt bool
+	// Reread counts entries read back from the journal to be indexed; those
+	// taken as capture prepared them (RefreshOptions.Warm) are not.
+	Reread int
 }
 
 // Refresh brings the index up to date with the journal: entries recorded
@@ -122,7 +125,7 @@ func (s Store) Refresh(ctx context.Context, j *journal.Store, o RefreshOptions) 
 		ix, st.Rebuilt = NewIndex(s.Cat), true
 	}
 	total := int(jst.Entries) - ix.Len()
-	if err := s.addNew(ctx, j, ix, total, o.Progress, &st.Indexed); err != nil {
+	if err := s.addNew(ctx, j, ix, total, o.Progress, &st); err != nil {
 		return st, err
 	}
 	if o.Dense != nil {
@@ -270,8 +273,8 @@ func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice 
 	if jst.MaxSeq < ix.Watermark {
 		ix = NewIndex(s.Cat)
 	}
-	added := 0
-	if err := s.addNew(ctx, j, ix, 0, nil, &added); err != nil {
+	var st RefreshStats
+	if err := s.addNew(ctx, j, ix, 0, nil, &st); err != nil {
 		return nil, 0, err
 	}
 	if dense != "" {
@@ -279,7 +282,7 @@ func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice 
 			ix.Dense = ds
 		}
 	}
-	return ix, added, nil
+	return ix, st.Indexed, nil
 }
 
 // DropStale removes the stored lexical index when the journal rewrote or
@@ -306,7 +309,7 @@ func (s Store) DropStale(ctx context.Context, j *journal.Store) (bool, error) {
 	return true, nil
 }
 
-func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total int, progress func(string, int, int), count *int) error {
+func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total int, progress func(string, int, int), st *RefreshStats) error {
 	const batch = 512
 	// Enrichments go with their entries: the newest one of each entry.
 	enr := map[string]*journal.Enrichment{}
@@ -324,30 +327,39 @@ func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total in
 	if err != nil {
 		return err
 	}
-	var buf []journal.Entry
 	done := map[string]bool{}
+	fresh := false
+	if ix.warm != nil {
+		if fresh, err = s.addFresh(ctx, j, ix, enr, done, total, progress, st); err != nil {
+			return err
+		}
+	}
+	var buf []journal.Entry
 	flush := func() error {
 		if err := ix.Add(ctx, buf); err != nil {
 			return err
 		}
-		*count += len(buf)
+		st.Indexed += len(buf)
 		if progress != nil {
-			progress("indexing", *count, max(total, *count))
+			progress("indexing", st.Indexed, max(total, st.Indexed))
 		}
 		buf = buf[:0]
 		return nil
 	}
-	err = j.List(ctx, journal.Filter{AfterSeq: ix.Watermark, Oldest: true}, func(e journal.Entry) error {
-		e.Enrichment = enr[e.ID]
-		done[e.ID] = true
-		buf = append(buf, e)
-		if len(buf) == batch {
-			return flush()
+	if !fresh {
+		err = j.List(ctx, journal.Filter{AfterSeq: ix.Watermark, Oldest: true}, func(e journal.Entry) error {
+			st.Reread++
+			e.Enrichment = enr[e.ID]
+			done[e.ID] = true
+			buf = append(buf, e)
+			if len(buf) == batch {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	for _, id := range redo {
 		if done[id] {
@@ -358,6 +370,7 @@ func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total in
 		if errors.Is(err, journal.ErrNotFound) {
 			continue
 		}
+		st.Reread++
 		if err != nil {
 			return err
 		}
@@ -370,6 +383,68 @@ func (s Store) addNew(ctx context.Context, j *journal.Store, ix *Index, total in
 		}
 	}
 	return flush()
+}
+
+// addFresh indexes the entries recorded since the index's watermark without
+// reading them back when this process just wrote them and prepared them
+// (see Warm): the journal holds them exactly as prepared. The few others
+// (written meanwhile by a hook, or enriched) are read one by one, in order.
+// It reports false, having done nothing, when too many need reading: then
+// one pass over the journal is cheaper.
+func (s Store) addFresh(ctx context.Context, j *journal.Store, ix *Index, enr map[string]*journal.Enrichment,
+	done map[string]bool, total int, progress func(string, int, int), st *RefreshStats) (bool, error) {
+	type rec struct {
+		seq  int64
+		id   string
+		warm bool
+	}
+	const maxReads = 64
+	var recs []rec
+	reads := 0
+	err := j.IDsAfter(ctx, ix.Watermark, func(seq int64, id string) error {
+		_, indexed := ix.byID[id]
+		w := enr[id] == nil && !indexed && ix.warm.has(id)
+		if !w {
+			reads++
+		}
+		recs = append(recs, rec{seq, id, w})
+		return nil
+	})
+	if err != nil || reads > maxReads {
+		return false, err
+	}
+	for k, r := range recs {
+		if ctx.Err() != nil {
+			return true, ctx.Err()
+		}
+		done[r.id] = true
+		var pd preparedDoc
+		ok := false
+		if r.warm {
+			pd, ok = ix.warm.takeFresh(ix.cat, r.seq, r.id)
+		}
+		if ok {
+			ix.insert(&pd)
+		} else {
+			e, err := j.Get(ctx, r.id)
+			if errors.Is(err, journal.ErrNotFound) {
+				continue // forgotten meanwhile
+			}
+			if err != nil {
+				return true, err
+			}
+			st.Reread++
+			e.Enrichment = enr[r.id]
+			if err := ix.Add(ctx, []journal.Entry{e}); err != nil {
+				return true, err
+			}
+		}
+		st.Indexed++
+		if progress != nil && (k%512 == 511 || k == len(recs)-1) {
+			progress("indexing", st.Indexed, max(total, st.Indexed))
+		}
+	}
+	return true, nil
 }
 
 // DenseError reports a dense pass that stopped before embedding every entry

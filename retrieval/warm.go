@@ -3,6 +3,7 @@ package retrieval
 import (
 	"runtime"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/analyst-dev/analyst/embed/token"
 	"github.com/analyst-dev/analyst/journal"
@@ -70,23 +71,42 @@ func (w *Warm) start() {
 	}
 }
 
-// Offer queues entries, as the journal stored them (redacted), to be
-// prepared. It copies the slice header, not the entries' text.
+// Offer queues entries just given to journal.Store.Add, which redacted them
+// in place and set the Seq of those it wrote, to be prepared. Only those are
+// kept: the journal holds them exactly as offered. It copies the entries'
+// headers, not their text.
 func (w *Warm) Offer(entries []journal.Entry) {
 	if w == nil || len(entries) == 0 {
 		return
 	}
 	// Hand out small batches so both workers stay busy.
 	const chunk = 16
-	for len(entries) > 0 {
-		n := min(chunk, len(entries))
-		b := append([]journal.Entry(nil), entries[:n]...)
-		entries = entries[n:]
-		w.mu.Lock()
-		w.queue = append(w.queue, b)
-		w.mu.Unlock()
-		w.cond.Signal()
+	var b []journal.Entry
+	for k := range entries {
+		if e := &entries[k]; e.Seq > 0 && storedAsIs(e) {
+			b = append(b, *e)
+		}
+		if len(b) == chunk || k == len(entries)-1 && len(b) > 0 {
+			w.mu.Lock()
+			w.queue = append(w.queue, b)
+			w.mu.Unlock()
+			w.cond.Signal()
+			b = nil
+		}
 	}
+}
+
+// storedAsIs reports whether the journal gives e back as it is: its lists
+// are stored as JSON, which would replace bytes that are not UTF-8.
+func storedAsIs(e *journal.Entry) bool {
+	for _, list := range [][]string{e.Paths, e.Tags} {
+		for _, s := range list {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Close waits for the queued entries to be prepared.
@@ -129,6 +149,32 @@ func (w *Warm) take(cat *catalog.Catalog, e *journal.Entry) (preparedDoc, bool) 
 	}
 	pd.doc.Seq = e.Seq
 	return pd, true
+}
+
+// takeFresh returns the prepared doc of the entry the journal stored as seq
+// with id, if it was offered right after being written, and forgets it.
+func (w *Warm) takeFresh(cat *catalog.Catalog, seq int64, id string) (preparedDoc, bool) {
+	if w == nil || w.cat != cat {
+		return preparedDoc{}, false
+	}
+	w.mu.Lock()
+	pd, ok := w.done[id]
+	if ok && pd.doc.Seq == seq {
+		delete(w.done, id)
+	}
+	w.mu.Unlock()
+	return pd, ok && pd.doc.Seq == seq
+}
+
+// has reports whether a prepared doc for id is waiting.
+func (w *Warm) has(id string) bool {
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.done[id]
+	return ok
 }
 
 func warmWorkers() int { return runtime.GOMAXPROCS(0) }
