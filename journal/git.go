@@ -83,6 +83,29 @@ func OpenGit(ctx context.Context, path string) (*Git, error) {
 	return g, nil
 }
 
+// OpenGitHead is OpenGit and Head in one git call, for the post-commit
+// hook, where every process counts. Name is left empty: the caller fills it
+// from what it knows of the repository, or with FindName. A repository with
+// no commits is an error here; OpenGit handles every case.
+func OpenGitHead(ctx context.Context, path string) (*Git, string, error) {
+	out, err := gitOutput(ctx, path, "rev-parse", "--absolute-git-dir", "--is-bare-repository", "--verify", "-q", "HEAD^{commit}")
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, ErrNotRepository)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || len(lines[2]) < 40 {
+		return nil, "", fmt.Errorf("%s: %w", path, ErrNotRepository)
+	}
+	g := &Git{Dir: filepath.Clean(lines[0]), Bare: lines[1] == "true"}
+	if dir, err := filepath.EvalSymlinks(g.Dir); err == nil {
+		g.Dir = dir
+	}
+	return g, lines[2], nil
+}
+
+// FindName sets g.Name as OpenGit does.
+func (g *Git) FindName(ctx context.Context) { g.Name = repoName(ctx, g) }
+
 // repoName picks a short name: the origin remote's last path element, else
 // the work tree's directory name, else the bare directory's name without
 // ".git".
@@ -94,8 +117,17 @@ func repoName(ctx context.Context, g *Git) string {
 		}
 	}
 	dir := g.Dir
-	if !g.Bare {
-		dir = filepath.Dir(g.Dir)
+	// A linked worktree's git directory lives in the repository's own, as
+	// worktrees/NAME: the repository is named by that one.
+	if b, err := os.ReadFile(filepath.Join(g.Dir, "commondir")); err == nil {
+		common := strings.TrimSpace(string(b))
+		if !filepath.IsAbs(common) {
+			common = filepath.Join(g.Dir, common)
+		}
+		dir = filepath.Clean(common)
+	}
+	if filepath.Base(dir) == ".git" || !g.Bare && dir == g.Dir {
+		dir = filepath.Dir(dir)
 	}
 	name := strings.TrimSuffix(filepath.Base(dir), ".git")
 	if name == "" || name == "." || name == string(filepath.Separator) {

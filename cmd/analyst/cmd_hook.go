@@ -119,7 +119,7 @@ func (env *environment) hookBlock() string {
 analyst_bin=` + shellQuote(self) + `
 [ -x "$analyst_bin" ] || analyst_bin=$(command -v analyst 2>/dev/null)
 if [ -n "$analyst_bin" ]; then
-	"$analyst_bin"` + home + ` hook run --repo "$(git rev-parse --git-dir)" </dev/null >/dev/null 2>&1 || true
+	"$analyst_bin"` + home + ` hook run --repo "${GIT_DIR:-.}" </dev/null >/dev/null 2>&1 || true
 fi
 ` + hookEnd + "\n"
 }
@@ -251,19 +251,35 @@ func writeExecutable(path, content string) error {
 // runHookRecord records the commit HEAD points at. It does only what must
 // happen now (read one commit, one durable insert); embedding waits.
 func runHookRecord(ctx context.Context, env *environment, path string) error {
-	g, err := openRepo(ctx, path)
-	if err != nil {
-		return err
-	}
-	head, err := g.Head(ctx)
-	if err != nil || head == "" {
-		return err
-	}
 	j, err := env.openJournal(ctx)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	// One git call finds the repository and its HEAD; its name comes from
+	// the journal when the repository is known (hook install records it).
+	g, head, err := journal.OpenGitHead(ctx, path)
+	if err == nil {
+		repos, err := j.Repos(ctx)
+		if err != nil {
+			return failErr(err, "", "%v", err)
+		}
+		for _, r := range repos {
+			if r.Path == g.Dir {
+				g.Name = r.Name
+			}
+		}
+		if g.Name == "" {
+			g.FindName(ctx)
+		}
+	} else {
+		if g, err = openRepo(ctx, path); err != nil {
+			return err
+		}
+		if head, err = g.Head(ctx); err != nil || head == "" {
+			return err
+		}
+	}
 	known, err := j.Known(ctx, []string{head})
 	if err != nil || known[head] {
 		return err
