@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -131,6 +132,7 @@ func newApp(env *environment) *cli.App {
 	app := &cli.App{
 		Name:                   "analyst",
 		Usage:                  "a local, private incident analyst: what did we change that could cause this?",
+		Version:                version(),
 		Description:            appHelp,
 		Reader:                 env.stdin,
 		Writer:                 env.stdout,
@@ -171,6 +173,34 @@ func newApp(env *environment) *cli.App {
 		return nil
 	}
 	return app
+}
+
+// version is the module's version and, for a build from a checkout, the
+// commit it was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if rev != "" && (v == "" || v == "(devel)") {
+		v = "commit " + rev[:min(12, len(rev))] + modified
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	return v + ", " + bi.GoVersion
 }
 
 // reorderArgs lets flags follow positional arguments (`analyst ask "…"
