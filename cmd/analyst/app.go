@@ -157,6 +157,7 @@ func newApp(env *environment) *cli.App {
 			hookCommand(env),
 			demoCommand(env),
 			evalCommand(env),
+			scheduleCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {
