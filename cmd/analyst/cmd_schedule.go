@@ -21,11 +21,11 @@ import (
 // The nightly job's names: systemd units, the crontab marker, the launchd
 // label. Remove and status find the job by them.
 const (
-	nightlyUnit   = "analyst-nightly"
-	cronMarker    = "# analyst-nightly"
-	launchdLabel  = "dev.analyst.nightly"
-	defaultAt     = "03:30"
-	nightlyLog = "nightly.log"
+	nightlyUnit  = "analyst-nightly"
+	cronMarker   = "# analyst-nightly"
+	launchdLabel = "dev.analyst.nightly"
+	defaultAt    = "03:30"
+	nightlyLog   = "nightly.log"
 )
 
 // Schedulers the nightly job can be installed with.
@@ -312,7 +312,7 @@ func userSystemdReachable(ctx context.Context) bool {
 
 // scheduleState is what is installed.
 type scheduleState struct {
-	Via     string    `json:"via"`  // viaSystemd, viaCron, viaLaunchd; "" when nothing is
+	Via     string    `json:"via"`   // viaSystemd, viaCron, viaLaunchd; "" when nothing is
 	Where   string    `json:"where"` // the files, or "crontab"
 	Runs    string    `json:"runs"`  // the command line
 	At      string    `json:"at"`    // HH:MM local time
