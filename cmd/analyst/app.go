@@ -158,6 +158,7 @@ func newApp(env *environment) *cli.App {
 			demoCommand(env),
 			evalCommand(env),
 			scheduleCommand(env),
+			doctorCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {
