@@ -159,6 +159,7 @@ func newApp(env *environment) *cli.App {
 			evalCommand(env),
 			scheduleCommand(env),
 			doctorCommand(env),
+			completionCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {
