@@ -479,6 +479,9 @@ func (s *Store) Forget(ctx context.Context, sel Selection) (ForgetStats, error) 
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO forgotten (hash, forgot) VALUES (?, ?)`, forgetHash(id), now); err != nil {
 			return st, fmt.Errorf("forgetting: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM marks WHERE entry_id = ?`, id); err != nil {
+			return st, fmt.Errorf("forgetting: %w", err)
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM enrichments WHERE entry_id = ?`, id)
 		if err != nil {
 			return st, fmt.Errorf("forgetting: %w", err)

@@ -17,7 +17,7 @@ import (
 
 // SchemaVersion is the version of the journal's on-disk layout. A journal
 // written by a newer version is refused rather than misread.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // ErrNotFound is returned by Get when no entry has the given id or prefix.
 var ErrNotFound = errors.New("no such entry")
@@ -85,6 +85,14 @@ CREATE TABLE IF NOT EXISTS repos (
 	head     TEXT NOT NULL DEFAULT '',
 	all_refs INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS marks (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	entry_id TEXT NOT NULL,
+	verdict  TEXT NOT NULL,
+	incident TEXT NOT NULL,
+	made     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS marks_entry ON marks(entry_id);
 `
 
 // Open opens (creating if needed) the journal database at path. The file is
