@@ -37,6 +37,9 @@ type Query struct {
 	// Evidence is located evidence by entry id: changes that last touched
 	// the lines or files a stack trace in the incident names.
 	Evidence map[string]Evidence
+	// Marks are verdicts given after earlier incidents (see Mark); those
+	// made before At lift or lower similar changes for similar incidents.
+	Marks []Mark
 }
 
 // Weights tune how the parts of a score combine. The zero value is not
@@ -137,6 +140,10 @@ type Suspect struct {
 	// RevertedBy is the revert commit that undid this change before the
 	// incident, if any.
 	RevertedBy *Doc
+	// MarkBoost is what marks added to the score (negative: lowered), and
+	// MarkReasons the marks that moved it.
+	MarkBoost   float64
+	MarkReasons []string
 	// Age is how long before the incident the change happened.
 	Age time.Duration
 }
@@ -273,6 +280,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 	reverted := ix.revertsBefore(cand)
 	halfLife := w.HalfLife.Seconds()
+	marks := ix.prepareMarks(ctx, q)
 	// score computes candidate i's suspect; the words it matched only when
 	// full (for the ones shown).
 	score := func(i int, full bool) Suspect {
@@ -330,6 +338,9 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		if r, ok := reverted[d.Ref]; ok && d.Ref != "" {
 			s.RevertedBy = r
 			s.Score *= w.Reverted
+		}
+		if marks != nil {
+			marks.apply(&s, ix.Builtin[i], full)
 		}
 		if full {
 			// A word gives several terms (xtables_match: xtables, match,

@@ -160,6 +160,7 @@ func newApp(env *environment) *cli.App {
 			scheduleCommand(env),
 			doctorCommand(env),
 			completionCommand(env),
+			markCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {

@@ -166,6 +166,10 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 			warnings = append(warnings, fmt.Sprintf("embedding the question with %s failed (%v): ranked with built-in vectors", dense.Name(), err))
 		}
 	}
+	if q.Marks, err = rankingMarks(ctx, j, o.at); err != nil {
+		return failErr(err, "", "%v", err)
+	}
+	env.rememberAsk(o.text, o.at)
 	w, err := weights()
 	if err != nil {
 		return err
@@ -270,6 +274,7 @@ func reasons(s retrieval.Suspect) []string {
 	if s.RevertedBy != nil {
 		out = append(out, fmt.Sprintf("reverted by %s at %s, before the incident", shortID(s.RevertedBy.ID), formatTime(time.Unix(s.RevertedBy.Time, 0))))
 	}
+	out = append(out, s.MarkReasons...)
 	out = append(out, humanAge(s.Age)+" before the incident")
 	return out
 }

@@ -61,6 +61,10 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 	if err != nil {
 		return failErr(err, "", "%v", err)
 	}
+	marks, err := j.MarksOf(ctx, e.ID)
+	if err != nil {
+		return failErr(err, "", "%v", err)
+	}
 	if asJSON {
 		type enrichmentJSON struct {
 			Model string `json:"model"`
@@ -79,7 +83,8 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 			journal.Entry
 			Classes     []catalog.Match  `json:"classes"`
 			Enrichments []enrichmentJSON `json:"enrichments"`
-		}{e, nonNil(matches), ens})
+			Marks       []markJSON       `json:"marks"`
+		}{e, nonNil(matches), ens, marksJSON(marks)})
 	}
 	w := env.stdout
 	fmt.Fprintf(w, "%s %s\n", e.Kind, e.ID)
@@ -121,6 +126,7 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 			fmt.Fprintf(w, "          %s\n", l)
 		}
 	}
+	printMarks(w, marks)
 	fmt.Fprintf(w, "\n    %s\n", e.Title)
 	if e.Body != "" {
 		fmt.Fprintf(w, "\n")
