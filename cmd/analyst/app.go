@@ -55,6 +55,8 @@ Examples:
   analyst ask "API returns None after save"   rank suspects now
   analyst ask --at 2026-12-04T02:00:00Z --json "checkout times out"
   journalctl -u api | tail -50 | analyst ask -  an incident from stdin
+  analyst mark 1a2b3c4d cause                  that change caused it: lift similar ones next time
+  analyst ask --html incident.html "…"         a page: the changes on a time axis, suspects ranked
   analyst demo                                 see it work on a sample history
 
 Exit codes:
@@ -161,6 +163,7 @@ func newApp(env *environment) *cli.App {
 			doctorCommand(env),
 			completionCommand(env),
 			markCommand(env),
+			timelineCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {

@@ -27,6 +27,7 @@ type askOptions struct {
 	json   bool
 	noAuto bool // do not index the current repository first
 	stream bool // print the suspects at once, then the model's explanation as it is written
+	html   string // also write the picture of the incident to this file
 }
 
 func askCommand(env *environment) *cli.Command {
@@ -44,7 +45,8 @@ Nothing recorded after --at influences the answer.
 Examples:
   analyst ask "API returns None after save"
   analyst ask --at 2026-12-04T02:00:00Z --since 3d "checkout p99 doubled"
-  pbpaste | analyst ask - --json --top 5`,
+  pbpaste | analyst ask - --json --top 5
+  analyst ask --html incident.html "checkout times out"   then open incident.html`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "at", Usage: "when the incident started, `TIME` in RFC 3339 (default now)"},
 			&cli.StringFlag{Name: "since", Usage: "only changes within `DUR` before --at (e.g. 2h, 3d; default all history)"},
@@ -53,11 +55,12 @@ Examples:
 			&cli.BoolFlag{Name: "no-llm", Usage: "no model call: retrieval only"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (see the README for its shape)"},
 			&cli.BoolFlag{Name: "no-auto-index", Usage: "do not bring the current repository's history in first"},
+			&cli.StringFlag{Name: "html", Usage: "also write a self-contained page to `FILE`: the changes before the incident on a time axis, coloured by suspicion, with details"},
 			&cli.BoolFlag{Name: "stream", Usage: "show the suspects at once, then the explanation as the model writes it (default on a terminal)"},
 		},
 		Action: func(c *cli.Context) error {
 			o := askOptions{repo: c.String("repo"), top: c.Int("top"), noLLM: c.Bool("no-llm"), json: c.Bool("json"), noAuto: c.Bool("no-auto-index"),
-				stream: c.Bool("stream")}
+				stream: c.Bool("stream"), html: c.String("html")}
 			if !c.IsSet("stream") {
 				o.stream = isTerminal(env.stdout)
 			}
@@ -199,6 +202,11 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	if !o.noLLM {
 		out.Warnings = append(out.Warnings, explain(ctx, env, j, &out, live)...)
 		fuseModel(&out)
+	}
+	if o.html != "" {
+		if err := writeAskPage(ctx, env, j, ix, q, w, out, o.html); err != nil {
+			return err
+		}
 	}
 	if streaming {
 		if out.Models.Chat == "" {
