@@ -25,8 +25,8 @@ type askOptions struct {
 	top    int
 	noLLM  bool
 	json   bool
-	noAuto bool // do not index the current repository first
-	stream bool // print the suspects at once, then the model's explanation as it is written
+	noAuto bool   // do not index the current repository first
+	stream bool   // print the suspects at once, then the model's explanation as it is written
 	html   string // also write the picture of the incident to this file
 }
 
