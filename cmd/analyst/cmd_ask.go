@@ -61,6 +61,9 @@ Examples:
 		Action: func(c *cli.Context) error {
 			o := askOptions{repo: c.String("repo"), top: c.Int("top"), noLLM: c.Bool("no-llm"), json: c.Bool("json"), noAuto: c.Bool("no-auto-index"),
 				stream: c.Bool("stream"), html: c.String("html")}
+			if o.html == "-" {
+				return usageErr("give --html a file name (analyst timeline writes a page to stdout)", "ask prints its answer on stdout: --html needs a file")
+			}
 			if !c.IsSet("stream") {
 				o.stream = isTerminal(env.stdout)
 			}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/analyst-dev/analyst/journal"
 )
 
 // marksRepo builds a small service history: two changes that lowered an
@@ -195,4 +197,32 @@ func TestMarks(t *testing.T) {
 			t.Errorf("after forgetting A its mark still counts:\n%s", out)
 		}
 	})
+}
+
+// TestMarkOnSchema3Journal: a journal from before marks (schema 3) is
+// upgraded in place by the first command and then keeps marks.
+func TestMarkOnSchema3Journal(t *testing.T) {
+	work := setIsolatedEnv(t)
+	repo, a, _, _ := marksRepo(t, work)
+	home := filepath.Join(work, "home")
+	mustRun(t, "--home", home, "index", "--repo", repo)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(home, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"DROP INDEX marks_entry", "DROP TABLE marks", "PRAGMA user_version = 3"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("making a schema-3 journal: %v", err)
+		}
+	}
+	mustRun(t, "--home", home, "mark", a, "cause", "--incident", marksIncident, "--at", "2026-11-15T00:00:00Z")
+	var v, marks, entries int
+	if err := db.QueryRow("SELECT (SELECT count(*) FROM marks), (SELECT count(*) FROM entries)").Scan(&marks, &entries); err != nil {
+		t.Fatal(err)
+	}
+	db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != journal.SchemaVersion || marks != 1 || entries != 9 {
+		t.Errorf("after the upgrade: schema %d, %d marks, %d entries (want %d, 1, 9)", v, marks, entries, journal.SchemaVersion)
+	}
 }
