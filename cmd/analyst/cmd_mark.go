@@ -67,7 +67,7 @@ Examples:
 				if err != nil {
 					return failErr(err, "", "reading stdin: %v", err)
 				}
-				o.incident = strings.ToValidUTF8(string(b), "\uFFFD")
+				o.incident = strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
 			}
 			if c.IsSet("incident") && strings.TrimSpace(o.incident) == "" {
 				return usageErr(`analyst mark ID cause --incident "what was broken"`, "empty incident description")
