@@ -82,12 +82,16 @@ type Meta struct {
 	Source string `json:"source,omitempty"`
 	// Origin is the git directory a commit was read from.
 	Origin string `json:"origin,omitempty"`
+	// Undo says how to take a change made outside git back: the previous
+	// values of the changed keys, or the file's previous content. Masked
+	// like the entry's text.
+	Undo string `json:"undo,omitempty"`
 }
 
 // IsZero reports whether m carries nothing.
 func (m Meta) IsZero() bool {
 	return m.Reverts == "" && m.Added == 0 && m.Deleted == 0 && m.Files == 0 && !m.DiffCut &&
-		len(m.Binary) == 0 && m.Source == "" && m.Origin == "" && !m.Root
+		len(m.Binary) == 0 && m.Source == "" && m.Origin == "" && !m.Root && m.Undo == ""
 }
 
 // LiveAt reports whether the entry counts as a live change at time t: commits
@@ -134,7 +138,7 @@ func NewNote(text, kind string, at time.Time, tags []string, repo, ref string) E
 // masked. It is idempotent.
 func (e *Entry) Redact() {
 	var all []redact.Finding
-	for _, f := range []*string{&e.Title, &e.Body, &e.Diff, &e.Author} {
+	for _, f := range []*string{&e.Title, &e.Body, &e.Diff, &e.Author, &e.Meta.Undo} {
 		var found []redact.Finding
 		*f, found = redactor(*f)
 		all = redact.Merge(all, found)

@@ -218,7 +218,7 @@ func remaskEntries(ctx context.Context, tx *sql.Tx) (int, error) {
 	changed := 0
 	var after int64
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT seq, title, body, diff, author, tags, masked FROM entries
+		rows, err := tx.QueryContext(ctx, `SELECT seq, title, body, diff, author, tags, masked, meta FROM entries
 			WHERE seq > ? ORDER BY seq LIMIT ?`, after, remaskBatch)
 		if err != nil {
 			return 0, err
@@ -231,8 +231,8 @@ func remaskEntries(ctx context.Context, tx *sql.Tx) (int, error) {
 		var batch []row
 		for rows.Next() {
 			var r row
-			var masked string
-			if err := rows.Scan(&r.seq, &r.e.Title, &r.e.Body, &r.e.Diff, &r.e.Author, &r.tags, &masked); err != nil {
+			var masked, meta string
+			if err := rows.Scan(&r.seq, &r.e.Title, &r.e.Body, &r.e.Diff, &r.e.Author, &r.tags, &masked, &meta); err != nil {
 				rows.Close()
 				return 0, err
 			}
@@ -241,6 +241,10 @@ func remaskEntries(ctx context.Context, tx *sql.Tx) (int, error) {
 				return 0, fmt.Errorf("entry %d: %w", r.seq, err)
 			}
 			if err := json.Unmarshal([]byte(masked), &r.e.Masked); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("entry %d: %w", r.seq, err)
+			}
+			if err := json.Unmarshal([]byte(meta), &r.e.Meta); err != nil {
 				rows.Close()
 				return 0, fmt.Errorf("entry %d: %w", r.seq, err)
 			}
@@ -260,8 +264,9 @@ func remaskEntries(ctx context.Context, tx *sql.Tx) (int, error) {
 			if slices.Equal(was, r.e.Masked) {
 				continue // the new rules find nothing more
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE entries SET title = ?, body = ?, diff = ?, author = ?, tags = ?, masked = ?
-				WHERE seq = ?`, r.e.Title, r.e.Body, r.e.Diff, r.e.Author, jsonText(r.e.Tags, "[]"), jsonText(r.e.Masked, "[]"), r.seq)
+			_, err := tx.ExecContext(ctx, `UPDATE entries SET title = ?, body = ?, diff = ?, author = ?, tags = ?, masked = ?, meta = ?
+				WHERE seq = ?`, r.e.Title, r.e.Body, r.e.Diff, r.e.Author, jsonText(r.e.Tags, "[]"), jsonText(r.e.Masked, "[]"),
+				jsonText(r.e.Meta, "{}"), r.seq)
 			if err != nil {
 				return 0, err
 			}
@@ -411,7 +416,8 @@ type ForgetStats struct {
 }
 
 // Matching returns, newest first and without diffs, the entries whose
-// stored text (title, body, diff, author, tags, paths, ref or an enrichment)
+// stored text (title, body, diff, author, tags, paths, ref, meta such as an
+// undo recipe, or an enrichment)
 // contains text, byte for byte.
 func (s *Store) Matching(ctx context.Context, text string) ([]Entry, error) {
 	if text == "" {
@@ -419,6 +425,7 @@ func (s *Store) Matching(ctx context.Context, text string) ([]Entry, error) {
 	}
 	return s.selectEntries(ctx, `instr(title, ?1) > 0 OR instr(body, ?1) > 0 OR instr(diff, ?1) > 0
 		OR instr(author, ?1) > 0 OR instr(tags, ?1) > 0 OR instr(paths, ?1) > 0 OR instr(ref, ?1) > 0
+		OR instr(meta, ?1) > 0
 		OR id IN (SELECT entry_id FROM enrichments WHERE instr(text, ?1) > 0)`, text)
 }
 
