@@ -29,6 +29,8 @@ type userError struct {
 	hint string
 	code int
 	err  error
+	// quiet errors set the exit code and print nothing (the hook's).
+	quiet bool
 }
 
 func (e *userError) Error() string { return e.msg }
@@ -98,6 +100,9 @@ func report(stderr io.Writer, err error, ctx context.Context) int {
 	}
 	var ue *userError
 	if errors.As(err, &ue) {
+		if ue.quiet {
+			return ue.code
+		}
 		fmt.Fprintf(stderr, "analyst: %s\n", ue.msg)
 		if ue.hint != "" {
 			for _, h := range strings.Split(ue.hint, "\n") {
@@ -164,6 +169,9 @@ func newApp(env *environment) *cli.App {
 			completionCommand(env),
 			markCommand(env),
 			timelineCommand(env),
+			watchCommand(env),
+			importCommand(env),
+			exportCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {

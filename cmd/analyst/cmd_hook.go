@@ -58,7 +58,13 @@ Examples:
 				Hidden: true,
 				Flags:  []cli.Flag{repoFlag},
 				Action: func(c *cli.Context) error {
-					return runHookRecord(c.Context, env, c.String("repo"))
+					// Its stderr reaches the person committing: warnings
+					// about risky changes, never its own failures.
+					if err := runHookRecord(c.Context, env, c.String("repo")); err != nil {
+						env.log.Debug("hook run failed", "err", err)
+						return &userError{msg: err.Error(), code: exitFail, err: err, quiet: true}
+					}
+					return nil
 				},
 			},
 		},
@@ -115,11 +121,12 @@ func (env *environment) hookBlock() string {
 	}
 	return hookBegin + `
 # Records each new commit in the analyst journal. Added by 'analyst hook
-# install'; 'analyst hook uninstall' removes it. It never fails a commit.
+# install'; 'analyst hook uninstall' removes it. It never fails a commit;
+# it prints only warnings about risky changes.
 analyst_bin=` + shellQuote(self) + `
 [ -x "$analyst_bin" ] || analyst_bin=$(command -v analyst 2>/dev/null)
 if [ -n "$analyst_bin" ]; then
-	"$analyst_bin"` + home + ` hook run --repo "${GIT_DIR:-.}" </dev/null >/dev/null 2>&1 || true
+	"$analyst_bin"` + home + ` hook run --repo "${GIT_DIR:-.}" </dev/null >/dev/null || true
 fi
 ` + hookEnd + "\n"
 }
@@ -296,5 +303,6 @@ func runHookRecord(ctx context.Context, env *environment, path string) error {
 	if _, err := j.Add(ctx, entries...); err != nil {
 		return failErr(err, "", "%v", err)
 	}
+	env.warnRisky(nil, entries...)
 	return nil
 }

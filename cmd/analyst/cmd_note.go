@@ -83,6 +83,7 @@ func runNote(ctx context.Context, env *environment, o noteOptions) error {
 	if len(e.Masked) > 0 {
 		env.warnf("masked secrets in the note (%s)", maskedSummary(e))
 	}
+	env.warnRisky(nil, e)
 	return nil
 }
 

@@ -141,6 +141,12 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 		}
 		fmt.Fprintln(w)
 	}
+	if e.Meta.Undo != "" {
+		fmt.Fprintf(w, "\nUndo (masked like the rest):\n")
+		for _, l := range strings.Split(e.Meta.Undo, "\n") {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+	}
 	if e.Diff != "" {
 		fmt.Fprintf(w, "\n%s", e.Diff)
 		if !strings.HasSuffix(e.Diff, "\n") {

@@ -51,6 +51,9 @@ type config struct {
 	Catalog string `toml:"catalog"`
 	// Enrich makes index (and so the nightly job) enrich new changes.
 	Enrich bool `toml:"enrich"`
+	// Watch lists the files outside git that 'analyst watch' watches when
+	// given none ("~/" is the home directory).
+	Watch []string `toml:"watch"`
 }
 
 const defaultChatModel = "llama3.2"
