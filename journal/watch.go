@@ -296,9 +296,17 @@ func FileChange(prev, cur FileState, shown, repo string, now time.Time) Entry {
 	switch {
 	case d == "":
 		// Only masked values changed: the masked texts are equal.
+		e.Title = "Changed a masked value in " + shown
 		e.Body = shown + " changed, but only in masked values (secrets are not kept)."
 	default:
-		e.Body = fmt.Sprintf("%s changed outside git: %d lines added, %d removed.", shown, e.Meta.Added, e.Meta.Deleted)
+		what := "changed"
+		switch {
+		case !prev.Exists:
+			what = "created"
+		case !cur.Exists:
+			what = "deleted"
+		}
+		e.Body = fmt.Sprintf("%s %s outside git: %d lines added, %d removed.", shown, what, e.Meta.Added, e.Meta.Deleted)
 	}
 	if e.Meta.Undo == "" {
 		e.Meta.Undo = undoRecipe(shown, prev.Content, cur.Content, keys)
