@@ -179,7 +179,7 @@ func doctorJournal(ctx context.Context, env *environment) []check {
 		return append(out, check{Name: "journal", Status: checkFail, Message: "unreadable: " + errors.Join(err, serr).Error()})
 	}
 	out = append(out, check{Name: "journal", Status: checkOK,
-		Message: fmt.Sprintf("%s: %d entries, schema %d, quick_check ok", path, st.Entries, v)})
+		Message: fmt.Sprintf("%s: %d %s, schema %d, quick_check ok", path, st.Entries, plural(int(st.Entries), "entry", "entries"), v)})
 	out = append(out, doctorIndex(ctx, env, j, st))
 	out = append(out, doctorHooks(ctx, j)...)
 	return out
@@ -224,7 +224,7 @@ func doctorIndex(ctx context.Context, env *environment, j *journal.Store, st jou
 		if st.Entries == 0 {
 			return check{Name: "index", Status: checkOK, Message: "nothing to index yet"}
 		}
-		return check{Name: "index", Status: checkWarn, Message: fmt.Sprintf("not built yet: %d entries to index", st.Entries), Fix: fix}
+		return check{Name: "index", Status: checkWarn, Message: fmt.Sprintf("not built yet: %d %s to index", st.Entries, plural(int(st.Entries), "entry", "entries")), Fix: fix}
 	default:
 		return check{Name: "index", Status: checkWarn, Message: "will be rebuilt: " + err.Error(), Fix: fix}
 	}
@@ -234,7 +234,7 @@ func doctorIndex(ctx context.Context, env *environment, j *journal.Store, st jou
 	}
 	if n > 0 {
 		return check{Name: "index", Status: checkWarn,
-			Message: fmt.Sprintf("%d journal entries are not indexed yet (ask indexes them on the fly, more slowly)", n), Fix: fix}
+			Message: fmt.Sprintf("%d %s not indexed yet (ask indexes them on the fly, more slowly)", n, plural(int(n), "journal entry is", "journal entries are")), Fix: fix}
 	}
 	return check{Name: "index", Status: checkOK, Message: "up to date with the journal"}
 }

@@ -83,7 +83,7 @@ func TestDoctor(t *testing.T) {
 	}
 	wantCheck(t, c, "journal", checkOK, "5 entries, schema", "")
 	wantCheck(t, c, "permissions", checkOK, "", "")
-	wantCheck(t, c, "index", checkWarn, "1 journal entries are not indexed", "analyst index")
+	wantCheck(t, c, "index", checkWarn, "1 journal entry is not indexed", "analyst index")
 	wantCheck(t, c, "hook svc", checkWarn, "no post-commit hook", "analyst hook install --repo "+repo)
 
 	// Fixed as doctor says: every check passes.
