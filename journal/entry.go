@@ -86,12 +86,17 @@ type Meta struct {
 	// values of the changed keys, or the file's previous content. Masked
 	// like the entry's text.
 	Undo string `json:"undo,omitempty"`
+	// Exit is a shell command's exit status, and Dir the directory it ran
+	// in (entries of kind "shell").
+	Exit *int   `json:"exit,omitempty"`
+	Dir  string `json:"dir,omitempty"`
 }
 
 // IsZero reports whether m carries nothing.
 func (m Meta) IsZero() bool {
 	return m.Reverts == "" && m.Added == 0 && m.Deleted == 0 && m.Files == 0 && !m.DiffCut &&
-		len(m.Binary) == 0 && m.Source == "" && m.Origin == "" && !m.Root && m.Undo == ""
+		len(m.Binary) == 0 && m.Source == "" && m.Origin == "" && !m.Root && m.Undo == "" &&
+		m.Exit == nil && m.Dir == ""
 }
 
 // LiveAt reports whether the entry counts as a live change at time t: commits

@@ -172,6 +172,7 @@ func newApp(env *environment) *cli.App {
 			watchCommand(env),
 			importCommand(env),
 			exportCommand(env),
+			shellHookCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {

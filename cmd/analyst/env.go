@@ -54,6 +54,9 @@ type config struct {
 	// Watch lists the files outside git that 'analyst watch' watches when
 	// given none ("~/" is the home directory).
 	Watch []string `toml:"watch"`
+	// ShellCommands are the commands 'shell-hook' records (default:
+	// defaultShellCommands).
+	ShellCommands []string `toml:"shell_commands"`
 }
 
 const defaultChatModel = "llama3.2"
