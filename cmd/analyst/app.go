@@ -173,6 +173,7 @@ func newApp(env *environment) *cli.App {
 			importCommand(env),
 			exportCommand(env),
 			shellHookCommand(env),
+			serveCommand(env),
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		CommandNotFound: func(c *cli.Context, name string) {
