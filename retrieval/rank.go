@@ -40,6 +40,9 @@ type Query struct {
 	// Marks are verdicts given after earlier incidents (see Mark); those
 	// made before At lift or lower similar changes for similar incidents.
 	Marks []Mark
+	// Deployed maps a change's id to when a deploy before At shipped it;
+	// the recency prior counts from then (see liveSince). Nil: commit times.
+	Deployed map[string]time.Time
 }
 
 // Weights tune how the parts of a score combine. The zero value is not
@@ -306,7 +309,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			vw = w.Dense
 		}
 		if halfLife > 0 {
-			s.Recency = math.Exp2(-float64(at-d.Time) / halfLife)
+			s.Recency = math.Exp2(-float64(at-q.liveSince(d)) / halfLife)
 		}
 		if matched[i] != 0 && idfSum > 0 {
 			var covered float64

@@ -162,6 +162,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	}
 	q := retrieval.Query{Text: o.text, At: o.at, Since: o.since, Repo: o.repo, Top: o.top, Unreachable: unreachable,
 		Evidence: traceEvidence(ctx, env, j, o.text, o.at, o.repo)}
+	deployed := env.deployLinks(ctx, j, o.at, &q)
 	if dense != nil && ix.Dense != nil {
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		v, err := dense.Embed(qctx, []string{o.text}, embed.Query)
@@ -191,7 +192,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
 		out.Suspects = append(out.Suspects, suspectJSON{
 			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
-			Title: s.Title, Score: round3(s.Score), Reasons: reasons(s), Why: "",
+			Title: s.Title, Score: round3(s.Score), Reasons: withDeploy(reasons(s), deployed, s.ID, o.at), Why: "",
 		})
 	}
 	// Streaming: the suspects now, the model's explanation below them as it

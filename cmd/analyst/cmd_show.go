@@ -99,6 +99,9 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 	if e.Author != "" {
 		fmt.Fprintf(w, "Author:   %s\n", e.Author)
 	}
+	if e.Kind == journal.KindDeploy {
+		printShipped(ctx, env, j, w, e)
+	}
 	if len(e.Tags) > 0 {
 		fmt.Fprintf(w, "Tags:     %s\n", strings.Join(e.Tags, ", "))
 	}
