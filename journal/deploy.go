@@ -2,6 +2,9 @@ package journal
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,7 +49,11 @@ type Deploy struct {
 // repositories the journal does not know (by name), or whose ref does not
 // resolve there, are returned without commits. Nothing at or after before
 // is read, so the links are those known at that time.
-func (s *Store) Deploys(ctx context.Context, before time.Time) ([]Deploy, error) {
+//
+// cache, when not nil, remembers what git said about full shas, which never
+// changes: a question then costs git calls only for deploys not seen
+// before (nil asks git every time).
+func (s *Store) Deploys(ctx context.Context, before time.Time, cache *ShipCache) ([]Deploy, error) {
 	var out []Deploy
 	err := s.List(ctx, Filter{Kind: KindDeploy, Before: before, Limit: MaxDeploys, NoDiff: true}, func(e Entry) error {
 		out = append(out, Deploy{ID: e.ID, Time: e.Time, Repo: e.Repo, Ref: strings.TrimSpace(e.Ref)})
@@ -73,7 +80,7 @@ func (s *Store) Deploys(ctx context.Context, before time.Time) ([]Deploy, error)
 		}
 		var dir string
 		for _, p := range paths[d.Repo] {
-			if sha, err := resolveCommit(ctx, p, d.Ref); err == nil {
+			if sha, err := cache.resolve(ctx, p, d.Ref); err == nil {
 				d.Sha, dir = sha, p
 				break
 			}
@@ -91,19 +98,126 @@ func (s *Store) Deploys(ctx context.Context, before time.Time) ([]Deploy, error)
 		if p.sha == d.Sha {
 			continue // a redeploy of the same commit ships nothing new
 		}
-		// Shipped: what d.Sha has that the previous deploy had not. When the
-		// previous sha is not in this clone, only d.Sha itself is known.
-		args := []string{"rev-list", "--no-merges", "--max-count=" + strconv.Itoa(maxShipped), d.Sha, "^" + p.sha}
-		if _, err := resolveCommit(ctx, dir, p.sha); err != nil {
-			args = []string{"rev-list", "--no-merges", "--max-count=1", d.Sha}
-		}
-		list, err := gitOutput(ctx, dir, args...)
-		if err != nil {
-			continue
-		}
-		d.Commits = strings.Fields(list)
+		d.Commits = cache.shipped(ctx, dir, d.Sha, p.sha)
 	}
 	return out, nil
+}
+
+// shipped returns the commits sha has and prev has not, asking the cache
+// first. When prev is not in this clone, only sha itself is known, and
+// that answer is not kept: a later fetch may bring prev.
+func (c *ShipCache) shipped(ctx context.Context, dir, sha, prev string) []string {
+	key := "ship\x00" + dir + "\x00" + sha + "\x00" + prev
+	if list, ok := c.get(key); ok {
+		return list
+	}
+	if _, err := c.resolve(ctx, dir, prev); err != nil {
+		return []string{sha}
+	}
+	out, err := gitOutput(ctx, dir, "rev-list", "--no-merges", "--max-count="+strconv.Itoa(maxShipped), sha, "^"+prev)
+	if err != nil {
+		return nil
+	}
+	list := strings.Fields(out)
+	c.put(key, list)
+	return list
+}
+
+// resolve is resolveCommit, remembered for refs that are full shas.
+func (c *ShipCache) resolve(ctx context.Context, dir, ref string) (string, error) {
+	full := isFullSha(ref)
+	key := "commit\x00" + dir + "\x00" + ref
+	if full {
+		if v, ok := c.get(key); ok && len(v) == 1 {
+			return v[0], nil
+		}
+	}
+	sha, err := resolveCommit(ctx, dir, ref)
+	if err == nil && full {
+		c.put(key, []string{sha})
+	}
+	return sha, err
+}
+
+func isFullSha(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ShipCache keeps, in a file, what git answered about deploys' commits:
+// which commit a full sha names and which commits one deploy shipped since
+// another. Both follow from the commit graph alone, so an answer never goes
+// stale; the file is derived data and may be deleted at any time.
+type ShipCache struct {
+	path  string
+	m     map[string][]string
+	dirty bool
+}
+
+// LoadShipCache reads the cache at path; a missing or unreadable file is
+// an empty cache.
+func LoadShipCache(path string) *ShipCache {
+	c := &ShipCache{path: path, m: map[string][]string{}}
+	if b, err := os.ReadFile(path); err == nil {
+		if json.Unmarshal(b, &c.m) != nil {
+			c.m = map[string][]string{}
+		}
+	}
+	return c
+}
+
+func (c *ShipCache) get(key string) ([]string, bool) {
+	if c == nil {
+		return nil, false
+	}
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *ShipCache) put(key string, v []string) {
+	if c == nil {
+		return
+	}
+	c.m[key] = v
+	c.dirty = true
+}
+
+// Save writes the cache if it learnt anything, atomically (0600).
+func (c *ShipCache) Save() error {
+	if c == nil || !c.dirty {
+		return nil
+	}
+	b, err := json.Marshal(c.m)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(c.path), ".deploys-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), c.path); err != nil {
+		return err
+	}
+	c.dirty = false
+	return nil
 }
 
 // resolveCommit returns the full sha of the commit ref names in the

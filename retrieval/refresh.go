@@ -306,6 +306,11 @@ func (s Store) DropStale(ctx context.Context, j *journal.Store) (bool, error) {
 	if err := os.Remove(s.IndexPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("removing an index of rewritten text: %w", err)
 	}
+	// What git said about deploys names commits, which a forget may have
+	// removed: it is learnt again when needed.
+	if err := os.Remove(filepath.Join(s.Dir, "deploys.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("removing deploy links: %w", err)
+	}
 	return true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -16,14 +17,24 @@ import (
 // deploy, and returns, by commit id, the deploy that shipped it last. A
 // failure costs only the links, with a warning: the answer still comes.
 func (env *environment) deployLinks(ctx context.Context, j *journal.Store, at time.Time, q *retrieval.Query) map[string]journal.Deploy {
-	deploys, err := j.Deploys(ctx, at)
+	cache := env.shipCache()
+	deploys, err := j.Deploys(ctx, at, cache)
 	if err != nil {
 		env.warnf("linking deploys to commits: %v", err)
 		return nil
 	}
+	if err := cache.Save(); err != nil {
+		env.log.Debug("saving deploy links", "err", err)
+	}
 	ships := retrieval.Shipments(deploys)
 	q.Deployed = retrieval.DeployTimes(ships)
 	return ships
+}
+
+// shipCache is where what git said about deploys is kept: beside the
+// index, as derived data.
+func (env *environment) shipCache() *journal.ShipCache {
+	return journal.LoadShipCache(filepath.Join(env.home, "index", "deploys.json"))
 }
 
 // withDeploy adds, before the last reason (the change's age), when the
@@ -43,7 +54,7 @@ func withDeploy(reasons []string, shipped map[string]journal.Deploy, id string, 
 // printShipped prints, for show, the commits a deploy shipped.
 func printShipped(ctx context.Context, env *environment, j *journal.Store, w io.Writer, e journal.Entry) {
 	// The deploys up to this one, as linked for an incident just after it.
-	deploys, err := j.Deploys(ctx, e.Time.Add(time.Second))
+	deploys, err := j.Deploys(ctx, e.Time.Add(time.Second), env.shipCache())
 	if err != nil {
 		env.warnf("linking the deploy to commits: %v", err)
 		return
