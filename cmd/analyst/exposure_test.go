@@ -80,7 +80,8 @@ func TestStatePermissions(t *testing.T) {
 }
 
 // TestListenersAreLoopback reads every Go file of the module: the program
-// itself listens nowhere, and every listener a test starts binds loopback
+// itself listens only in `analyst serve` (which binds 127.0.0.1 unless given
+// a token: TestServeToken), and every listener a test starts binds loopback
 // (httptest servers do by default).
 func TestListenersAreLoopback(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
@@ -123,7 +124,9 @@ func TestListenersAreLoopback(t *testing.T) {
 			listeners++
 			where := fset.Position(call.Pos())
 			if !isTest {
-				t.Errorf("%s: the program calls %s: it must not listen", where, name)
+				if filepath.Base(path) != "cmd_serve.go" || filepath.Base(filepath.Dir(path)) != "analyst" {
+					t.Errorf("%s: the program calls %s: only analyst serve may listen", where, name)
+				}
 				return true
 			}
 			// net.Listen(network, address) and the like: the address
