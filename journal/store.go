@@ -16,8 +16,9 @@ import (
 )
 
 // SchemaVersion is the version of the journal's on-disk layout. A journal
-// written by a newer version is refused rather than misread.
-const SchemaVersion = 4
+// written by a newer version is refused rather than misread. Version 5 added
+// the index by kind, which finds deploys without reading every entry.
+const SchemaVersion = 5
 
 // ErrNotFound is returned by Get when no entry has the given id or prefix.
 var ErrNotFound = errors.New("no such entry")
@@ -60,6 +61,7 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_unreachable ON entries(unreachable) WHERE unreachable != 0;
 CREATE INDEX IF NOT EXISTS entries_time ON entries(time);
 CREATE INDEX IF NOT EXISTS entries_repo ON entries(repo, time);
+CREATE INDEX IF NOT EXISTS entries_kind ON entries(kind, time);
 CREATE TABLE IF NOT EXISTS enrichments (
 	seq      INTEGER PRIMARY KEY AUTOINCREMENT,
 	entry_id TEXT NOT NULL,
