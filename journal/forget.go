@@ -402,6 +402,10 @@ type Selection struct {
 	IDs []string
 	// Repo, when set, is the name of repositories to stop following.
 	Repo string
+	// Text, when set, is text to remove wherever else the journal keeps
+	// it: marks whose incident holds it, and snapshots of watched files
+	// (the next look at such a file takes a new one).
+	Text string
 }
 
 // ForgetStats says what Forget removed.
@@ -409,6 +413,8 @@ type ForgetStats struct {
 	Entries     int
 	Enrichments int
 	Repos       int
+	Marks       int // marks of the entries, or holding Selection.Text
+	Snapshots   int // watched files' snapshots holding Selection.Text
 	// Scrubbed is false when another process kept the old copies from
 	// being removed from the files: the next open of the journal removes
 	// them.
@@ -486,20 +492,39 @@ func (s *Store) Forget(ctx context.Context, sel Selection) (ForgetStats, error) 
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO forgotten (hash, forgot) VALUES (?, ?)`, forgetHash(id), now); err != nil {
 			return st, fmt.Errorf("forgetting: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM marks WHERE entry_id = ?`, id); err != nil {
-			return st, fmt.Errorf("forgetting: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM enrichments WHERE entry_id = ?`, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM marks WHERE entry_id = ?`, id)
 		if err != nil {
 			return st, fmt.Errorf("forgetting: %w", err)
 		}
 		n, _ := res.RowsAffected()
+		st.Marks += int(n)
+		res, err = tx.ExecContext(ctx, `DELETE FROM enrichments WHERE entry_id = ?`, id)
+		if err != nil {
+			return st, fmt.Errorf("forgetting: %w", err)
+		}
+		n, _ = res.RowsAffected()
 		st.Enrichments += int(n)
 		if res, err = tx.ExecContext(ctx, `DELETE FROM entries WHERE id = ?`, id); err != nil {
 			return st, fmt.Errorf("forgetting: %w", err)
 		}
 		n, _ = res.RowsAffected()
 		st.Entries += int(n)
+	}
+	if sel.Text != "" {
+		res, err := tx.ExecContext(ctx, `DELETE FROM marks WHERE instr(incident, ?) > 0`, sel.Text)
+		if err != nil {
+			return st, fmt.Errorf("forgetting: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		st.Marks += int(n)
+		if _, err := tx.ExecContext(ctx, watchedSchema); err != nil {
+			return st, fmt.Errorf("forgetting: %w", err)
+		}
+		if res, err = tx.ExecContext(ctx, `DELETE FROM watched WHERE instr(state, ?) > 0`, sel.Text); err != nil {
+			return st, fmt.Errorf("forgetting: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		st.Snapshots = int(n)
 	}
 	if sel.Repo != "" {
 		res, err := tx.ExecContext(ctx, `DELETE FROM repos WHERE name = ?`, sel.Repo)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -114,7 +116,7 @@ func runForget(ctx context.Context, env *environment, o forgetOptions) error {
 			return nil
 		}
 	}
-	sel := journal.Selection{Repo: o.repo}
+	sel := journal.Selection{Repo: o.repo, Text: o.match}
 	for _, e := range entries {
 		sel.IDs = append(sel.IDs, e.ID)
 	}
@@ -135,10 +137,25 @@ func runForget(ctx context.Context, env *environment, o forgetOptions) error {
 	if st.Enrichments > 0 {
 		fmt.Fprintf(w, " and %d %s", st.Enrichments, plural(st.Enrichments, "enrichment", "enrichments"))
 	}
+	if st.Marks > 0 {
+		fmt.Fprintf(w, ", %d %s", st.Marks, plural(st.Marks, "mark", "marks"))
+	}
+	if st.Snapshots > 0 {
+		fmt.Fprintf(w, ", %d watched-file %s (the next look takes a new one)", st.Snapshots, plural(st.Snapshots, "snapshot", "snapshots"))
+	}
 	if st.Repos > 0 {
 		fmt.Fprintf(w, "; no longer following %s", o.repo)
 	}
 	fmt.Fprintln(w)
+	if o.match != "" {
+		// The last question asked, kept for 'mark', may hold it too.
+		last := filepath.Join(env.home, lastAskFile)
+		if b, err := os.ReadFile(last); err == nil && strings.Contains(string(b), o.match) {
+			if err := os.Remove(last); err != nil {
+				return failErr(err, "", "removing %s: %v", last, err)
+			}
+		}
+	}
 	if !st.Scrubbed {
 		return failErr(nil, "they are removed the next time analyst opens the journal while no other process reads it",
 			"another process is reading the journal: old copies of the forgotten text remain in %s-wal for now", env.journalPath())

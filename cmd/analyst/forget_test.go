@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,19 @@ func TestForgetScrubsEveryFile(t *testing.T) {
 	}
 	mustRun(t, "--home", home, "index", "--repo", repo)
 	mustRun(t, "--home", home, "note", "--repo", "svc", "partner code is "+leak)
+	// Beside entries, the text can sit in a watched file's snapshot, in the
+	// incident of a mark on an entry that does not hold it, and in the last
+	// question asked.
+	watched := filepath.Join(work, "partner.env")
+	os.WriteFile(watched, []byte("PARTNER="+leak+"\n"), 0o644)
+	mustRun(t, "--home", home, "watch", "--once", watched)
+	mustRun(t, "--home", home, "ask", "--no-llm", "--no-auto-index", "partner "+leak+" rejected")
+	var first struct{ ID string }
+	logLines := strings.Split(strings.TrimSpace(mustRun(t, "--home", home, "log", "--json", "--kind", "commit")), "\n")
+	if err := json.Unmarshal([]byte(logLines[len(logLines)-1]), &first); err != nil || first.ID == "" {
+		t.Fatalf("log --json: %v\n%s", err, logLines)
+	}
+	mustRun(t, "--home", home, "mark", first.ID, "not", "--incident", "partner "+leak+" rejected")
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(home, "journal.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +90,7 @@ func TestForgetScrubsEveryFile(t *testing.T) {
 		t.Errorf("forget without --yes off a terminal: exit %d\n%s", code, errOut)
 	}
 	out, errOut, code := analystRun(t, "", "--home", home, "forget", "--match", leak, "--yes")
-	if code != 0 || !strings.Contains(out, "forgot 3 entries") {
+	if code != 0 || !strings.Contains(out, "forgot 3 entries, 1 mark, 1 watched-file snapshot") {
 		t.Fatalf("forget: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if leaksIn([]byte(out+errOut), cases) != nil {
