@@ -191,6 +191,10 @@ func (s *Store) remask(ctx context.Context) error {
 		return fmt.Errorf("masking journal: %w", err)
 	}
 	changed += n
+	if n, err = remaskMarksAndSnapshots(ctx, tx); err != nil {
+		return fmt.Errorf("masking journal: %w", err)
+	}
+	changed += n
 	if err := setMeta(ctx, tx, metaRedactor, int64(redactorVersion)); err != nil {
 		return fmt.Errorf("masking journal: %w", err)
 	}
@@ -315,6 +319,82 @@ func remaskEnrichments(ctx context.Context, tx *sql.Tx) (int, error) {
 			changed++
 		}
 	}
+}
+
+// remaskMarksAndSnapshots masks again the incidents of marks and the text
+// kept of watched files. Both tables are small: read whole, then written.
+func remaskMarksAndSnapshots(ctx context.Context, tx *sql.Tx) (int, error) {
+	type mark struct {
+		id   int64
+		text string
+	}
+	var marks []mark
+	rows, err := tx.QueryContext(ctx, `SELECT id, incident FROM marks`)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var m mark
+		if err := rows.Scan(&m.id, &m.text); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		marks = append(marks, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, m := range marks {
+		if text, found := redactor(m.text); found != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE marks SET incident = ? WHERE id = ?`, text, m.id); err != nil {
+				return 0, err
+			}
+			changed++
+		}
+	}
+
+	if _, err := tx.ExecContext(ctx, watchedSchema); err != nil {
+		return 0, err
+	}
+	type snap struct{ path, state string }
+	var snaps []snap
+	if rows, err = tx.QueryContext(ctx, `SELECT path, state FROM watched`); err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var sn snap
+		if err := rows.Scan(&sn.path, &sn.state); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		snaps = append(snaps, sn)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, sn := range snaps {
+		var st FileState
+		if err := unmarshalState(sn.state, &st); err != nil {
+			return 0, fmt.Errorf("watched file %s: %w", sn.path, err)
+		}
+		text, found := redactor(st.Content)
+		if found == nil {
+			continue
+		}
+		st.Content, st.Masked = text, redact.Merge(st.Masked, found)
+		b, err := json.Marshal(stateJSON(st))
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE watched SET state = ? WHERE path = ?`, string(b), sn.path); err != nil {
+			return 0, err
+		}
+		changed++
+	}
+	return changed, nil
 }
 
 // How long a scrub waits for other processes to stop reading: a forget

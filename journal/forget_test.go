@@ -106,6 +106,14 @@ func TestRemaskWithNewRedactor(t *testing.T) {
 		Text: "sets the CI token " + testGitHubToken}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.AddMark(ctx, Mark{EntryID: plain.ID, Verdict: VerdictNot, Incident: "CI fails with " + testGitHubToken,
+		Made: time.Unix(1700000400, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	snap := FileState{Path: "/srv/ci.env", Exists: true, Hash: "h1", Size: 60, Content: "GH_TOKEN=" + testGitHubToken + "\n"}
+	if ok, err := s.SaveFileState(ctx, FileState{}, false, snap); err != nil || !ok {
+		t.Fatalf("saving a snapshot: %v %v", ok, err)
+	}
 	s.Close()
 	restore()
 	if len(filesHolding(t, dir, testGitHubToken)) == 0 {
@@ -137,6 +145,12 @@ func TestRemaskWithNewRedactor(t *testing.T) {
 	ens, err := s.EnrichmentsOf(ctx, commit.ID)
 	if err != nil || len(ens) != 1 || ens[0].Text != "sets the CI token ***" {
 		t.Errorf("enrichment after re-masking: %v %v", ens, err)
+	}
+	if ms, err := s.MarksOf(ctx, plain.ID); err != nil || len(ms) != 1 || ms[0].Incident != "CI fails with ***" {
+		t.Errorf("mark after re-masking: %+v %v", ms, err)
+	}
+	if st, ok, err := s.FileState(ctx, "/srv/ci.env"); err != nil || !ok || st.Content != "GH_TOKEN=***\n" || st.Hash != "h1" {
+		t.Errorf("snapshot after re-masking: %+v %v %v", st, ok, err)
 	}
 	if p, _ := s.Get(ctx, plain.ID); p.Title != plain.Title || len(p.Masked) != 0 {
 		t.Errorf("an entry with nothing to mask changed: %+v", p)

@@ -17,7 +17,8 @@ import (
 
 // SchemaVersion is the version of the journal's on-disk layout. A journal
 // written by a newer version is refused rather than misread. Version 5 added
-// the index by kind, which finds deploys without reading every entry.
+// the index by kind, which finds deploys without reading every entry, and
+// the table of watched files.
 const SchemaVersion = 5
 
 // ErrNotFound is returned by Get when no entry has the given id or prefix.
@@ -95,6 +96,11 @@ CREATE TABLE IF NOT EXISTS marks (
 	made     INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS marks_entry ON marks(entry_id);
+CREATE TABLE IF NOT EXISTS watched (
+	path    TEXT PRIMARY KEY,
+	seen    INTEGER NOT NULL,
+	state   TEXT NOT NULL
+);
 `
 
 // Open opens (creating if needed) the journal database at path. The file is
