@@ -67,6 +67,19 @@ Examples:
 					return nil
 				},
 			},
+			{
+				Name:      "warn",
+				Usage:     "warn if a recorded commit matches a risky change class (what the hook starts)",
+				ArgsUsage: "ID",
+				Hidden:    true,
+				Action: func(c *cli.Context) error {
+					if err := runHookWarn(c.Context, env, c.Args().First()); err != nil {
+						env.log.Debug("hook warn failed", "err", err)
+						return &userError{msg: err.Error(), code: exitFail, err: err, quiet: true}
+					}
+					return nil
+				},
+			},
 		},
 	}
 }
@@ -303,6 +316,49 @@ func runHookRecord(ctx context.Context, env *environment, path string) error {
 	if _, err := j.Add(ctx, entries...); err != nil {
 		return failErr(err, "", "%v", err)
 	}
-	env.warnRisky(nil, entries...)
+	if len(entries) == 1 && entries[0].Seq > 0 {
+		env.warnLater(entries[0])
+	}
+	return nil
+}
+
+// warnLater warns about a commit the hook recorded if it matches a risky
+// change class. Matching first compiles the whole catalogue, several times
+// what recording costs: a detached process does it, so the commit does not
+// wait, and its warning follows on the same stderr a moment later. When
+// stderr is not a file (in-process callers) it warns at once.
+func (env *environment) warnLater(e journal.Entry) {
+	f, ok := env.stderr.(*os.File)
+	if !ok {
+		env.warnRisky(nil, e)
+		return
+	}
+	var args []string
+	if env.homeGiven {
+		args = append(args, "--home", env.home)
+	}
+	cmd := exec.Command(selfPath(), append(args, "hook", "warn", e.ID)...)
+	cmd.Stderr = f
+	cmd.SysProcAttr = detached()
+	if err := cmd.Start(); err != nil {
+		env.log.Debug("starting the risk check", "err", err)
+		return
+	}
+	cmd.Process.Release()
+}
+
+// runHookWarn warns about the recorded entry id if it matches a risky
+// change class (what warnLater starts).
+func runHookWarn(ctx context.Context, env *environment, id string) error {
+	j, err := env.openJournal(ctx)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	e, err := j.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	env.warnRisky(nil, e)
 	return nil
 }
