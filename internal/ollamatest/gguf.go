@@ -217,6 +217,56 @@ func (t *tensors) add(name string, fill func(i int) float32, shape ...uint64) {
 	t.ts = append(t.ts, &ggml.Tensor{Name: name, Kind: 0 /* F32 */, Shape: shape, WriterTo: bytes.NewReader(buf)})
 }
 
+// addF16 is add with the values stored as F16.
+func (t *tensors) addF16(name string, fill func(i int) float32, shape ...uint64) {
+	n := uint64(1)
+	for _, d := range shape {
+		n *= d
+	}
+	buf := make([]byte, 2*n)
+	for i := range int(n) {
+		binary.LittleEndian.PutUint16(buf[2*i:], toF16(fill(i)))
+	}
+	t.ts = append(t.ts, &ggml.Tensor{Name: name, Kind: 1 /* F16 */, Shape: shape, WriterTo: bytes.NewReader(buf)})
+}
+
+// toF16 converts f to IEEE 754 half precision, rounding to nearest even;
+// values too large become infinities, too small zeros or subnormals.
+func toF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23&0xff) - 127 + 15
+	mant := b & 0x7fffff
+	switch {
+	case b&0x7fffffff == 0:
+		return sign
+	case exp >= 0x1f: // overflow, infinity or NaN
+		if b&0x7f800000 == 0x7f800000 && mant != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	case exp <= 0: // subnormal or zero
+		if exp < -10 {
+			return sign
+		}
+		mant |= 0x800000
+		shift := uint(14 - exp)
+		h := mant >> shift
+		rem := mant & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if rem > half || (rem == half && h&1 == 1) {
+			h++
+		}
+		return sign | uint16(h)
+	}
+	h := uint32(exp)<<10 | mant>>13
+	rem := mant & 0x1fff
+	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
+		h++ // may carry into the exponent, which is still correct
+	}
+	return sign | uint16(h)
+}
+
 // random is N(0, 0.02²), the usual initialisation of transformer weights.
 func (t *tensors) random(int) float32 { return float32(t.rng.NormFloat64() * 0.02) }
 
@@ -279,12 +329,43 @@ func WriteChatModel(path string) error {
 	return writeGGUF(path, kv, t.ts)
 }
 
+// EmbedShape is the size of a generated bert embedding model.
+type EmbedShape struct {
+	Width  int // hidden size, and the dimension of the vectors
+	Layers int // encoder blocks
+	Heads  int // attention heads
+	FF     int // feed-forward width
+	Ctx    int // context in tokens
+	// F16 stores the weight matrices as F16 rather than F32 (norms and
+	// biases stay F32), halving the file as real models do.
+	F16 bool
+}
+
+// BertBase is shaped like bert-base (768 wide, 12 layers, 12 heads, a
+// 3,072-wide feed-forward, 512 tokens of context), with F16 weights: large
+// enough that a CPU server, not its client, sets the pace. Its file is about
+// 170 MB (the vocabulary is the small generated one).
+var BertBase = EmbedShape{Width: 768, Layers: 12, Heads: 12, FF: 3072, Ctx: 512, F16: true}
+
+// tinyEmbed is the shape WriteEmbedModel writes.
+var tinyEmbed = EmbedShape{Width: nEmbd, Layers: nLayer, Heads: nHead, FF: nFF, Ctx: EmbedCtx}
+
 // WriteEmbedModel writes a tiny random-weight bert model with mean pooling to
 // path. Ollama v0.17.4 runs bert on its own Go engine and, because the file
 // has a pooling type, reports the capability "embedding" and serves
 // /api/embed with it (vectors of EmbedDim, L2-normalised), while /api/chat
 // refuses it.
 func WriteEmbedModel(path string) error {
+	return WriteEmbedModelShape(path, tinyEmbed)
+}
+
+// WriteEmbedModelShape writes a random-weight bert model with mean pooling
+// of the given shape to path, with the vocabulary of WriteEmbedModel. Its
+// vectors have s.Width dimensions.
+func WriteEmbedModelShape(path string, s EmbedShape) error {
+	if s.Width <= 0 || s.Layers <= 0 || s.Heads <= 0 || s.FF <= 0 || s.Ctx <= 0 || s.Width%s.Heads != 0 {
+		return fmt.Errorf("embedding model shape %+v: every size must be positive and the width a multiple of the heads", s)
+	}
 	v := BertVocab()
 	if err := v.Validate(); err != nil {
 		return fmt.Errorf("embedding model vocabulary: %w", err)
@@ -293,15 +374,20 @@ func WriteEmbedModel(path string) error {
 		return fmt.Errorf("embedding model vocabulary: %w", err)
 	}
 	nVocab := uint64(len(v.Tokens))
+	width, ff, ctx := uint64(s.Width), uint64(s.FF), uint64(s.Ctx)
+	fileType := uint32(0) // all F32
+	if s.F16 {
+		fileType = 1 // mostly F16
+	}
 	kv := ggml.KV{
 		"general.architecture":              "bert",
 		"general.name":                      "analyst-test-embed",
-		"general.file_type":                 uint32(0),
-		"bert.context_length":               uint32(EmbedCtx),
-		"bert.embedding_length":             uint32(nEmbd),
-		"bert.block_count":                  uint32(nLayer),
-		"bert.feed_forward_length":          uint32(nFF),
-		"bert.attention.head_count":         uint32(nHead),
+		"general.file_type":                 fileType,
+		"bert.context_length":               uint32(s.Ctx),
+		"bert.embedding_length":             uint32(s.Width),
+		"bert.block_count":                  uint32(s.Layers),
+		"bert.feed_forward_length":          uint32(s.FF),
+		"bert.attention.head_count":         uint32(s.Heads),
 		"bert.attention.layer_norm_epsilon": float32(1e-12),
 		"bert.attention.causal":             false,
 		"bert.pooling_type":                 uint32(1), // mean
@@ -319,25 +405,32 @@ func WriteEmbedModel(path string) error {
 		"tokenizer.ggml.add_eos_token":      true,
 	}
 	t := newTensors(2)
-	t.add("token_embd.weight", t.random, nEmbd, nVocab)
-	t.add("token_types.weight", t.random, nEmbd, 2)
-	t.add("position_embd.weight", t.random, nEmbd, EmbedCtx)
-	t.add("token_embd_norm.weight", ones, nEmbd)
-	t.add("token_embd_norm.bias", zeros, nEmbd)
-	for i := range nLayer {
+	// Matrices in F16 when asked; vectors (norms, biases) always F32, and
+	// so is token_types: Ollama adds a view of it to F32 activations, which
+	// ggml cannot do with F16 (the runner aborts).
+	matrix := t.add
+	if s.F16 {
+		matrix = t.addF16
+	}
+	matrix("token_embd.weight", t.random, width, nVocab)
+	t.add("token_types.weight", t.random, width, 2)
+	matrix("position_embd.weight", t.random, width, ctx)
+	t.add("token_embd_norm.weight", ones, width)
+	t.add("token_embd_norm.bias", zeros, width)
+	for i := range s.Layers {
 		b := fmt.Sprintf("blk.%d.", i)
 		for _, m := range []string{"attn_q", "attn_k", "attn_v", "attn_output"} {
-			t.add(b+m+".weight", t.random, nEmbd, nEmbd)
-			t.add(b+m+".bias", zeros, nEmbd)
+			matrix(b+m+".weight", t.random, width, width)
+			t.add(b+m+".bias", zeros, width)
 		}
-		t.add(b+"attn_output_norm.weight", ones, nEmbd)
-		t.add(b+"attn_output_norm.bias", zeros, nEmbd)
-		t.add(b+"ffn_up.weight", t.random, nEmbd, nFF)
-		t.add(b+"ffn_up.bias", zeros, nFF)
-		t.add(b+"ffn_down.weight", t.random, nFF, nEmbd)
-		t.add(b+"ffn_down.bias", zeros, nEmbd)
-		t.add(b+"layer_output_norm.weight", ones, nEmbd)
-		t.add(b+"layer_output_norm.bias", zeros, nEmbd)
+		t.add(b+"attn_output_norm.weight", ones, width)
+		t.add(b+"attn_output_norm.bias", zeros, width)
+		matrix(b+"ffn_up.weight", t.random, width, ff)
+		t.add(b+"ffn_up.bias", zeros, ff)
+		matrix(b+"ffn_down.weight", t.random, ff, width)
+		t.add(b+"ffn_down.bias", zeros, width)
+		t.add(b+"layer_output_norm.weight", ones, width)
+		t.add(b+"layer_output_norm.bias", zeros, width)
 	}
 	return writeGGUF(path, kv, t.ts)
 }

@@ -1,6 +1,7 @@
 package ollamatest
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,5 +118,69 @@ func TestWriteModels(t *testing.T) {
 	b, _ := os.ReadFile(again)
 	if string(a) != string(b) {
 		t.Error("two chat models written with the same seed differ")
+	}
+}
+
+func TestToF16(t *testing.T) {
+	tests := []struct {
+		in   float32
+		want uint16
+	}{
+		{0, 0x0000},
+		{float32(math.Copysign(0, -1)), 0x8000},
+		{1, 0x3c00},
+		{-2, 0xc000},
+		{0.1, 0x2e66},
+		{65504, 0x7bff},        // the largest half
+		{70000, 0x7c00},        // too large: infinity
+		{6e-8, 0x0001},         // the smallest subnormal
+		{6.1035156e-5, 0x0400}, // the smallest normal
+		{1e-9, 0x0000},         // too small: zero
+		{1 + 1.0/2048, 0x3c00}, // a tie rounds to even
+		{1 + 3.0/2048, 0x3c02},
+	}
+	for _, tt := range tests {
+		if got := toF16(tt.in); got != tt.want {
+			t.Errorf("toF16(%g) = %#04x, want %#04x", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A shaped model decodes with its own sizes, matrices in F16 and vectors
+// in F32.
+func TestWriteEmbedModelShape(t *testing.T) {
+	s := EmbedShape{Width: 96, Layers: 3, Heads: 6, FF: 192, Ctx: 256, F16: true}
+	path := filepath.Join(t.TempDir(), "shaped.gguf")
+	if err := WriteEmbedModelShape(path, s); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := ggml.Decode(f, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := g.KV()
+	if kv.EmbeddingLength() != 96 || kv.BlockCount() != 3 || kv.ContextLength() != 256 || kv.Uint("attention.head_count") != 6 {
+		t.Errorf("embedding length %d, blocks %d, context %d, heads %d", kv.EmbeddingLength(), kv.BlockCount(), kv.ContextLength(), kv.Uint("attention.head_count"))
+	}
+	items := g.Tensors().Items()
+	if len(items) != 5+16*3 {
+		t.Errorf("%d tensors, want %d", len(items), 5+16*3)
+	}
+	for _, tn := range items {
+		want := uint32(0) // F32
+		if len(tn.Shape) == 2 && tn.Name != "token_types.weight" {
+			want = 1 // F16
+		}
+		if tn.Kind != want {
+			t.Errorf("tensor %s %v has kind %d, want %d", tn.Name, tn.Shape, tn.Kind, want)
+		}
+	}
+	if err := WriteEmbedModelShape(path, EmbedShape{Width: 100, Layers: 1, Heads: 3, FF: 8, Ctx: 8}); err == nil {
+		t.Error("a width that is not a multiple of the heads was accepted")
 	}
 }

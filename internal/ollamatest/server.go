@@ -85,11 +85,12 @@ type Server struct {
 	// Bin is the binary that runs.
 	Bin string
 
-	dir    string
-	cmd    *exec.Cmd
-	log    *syncBuffer
-	exited chan struct{} // closed once the process has been waited for
-	kill   sync.Once
+	dir     string
+	threads int
+	cmd     *exec.Cmd
+	log     *syncBuffer
+	exited  chan struct{} // closed once the process has been waited for
+	kill    sync.Once
 }
 
 // Start runs `ollama serve` on a free loopback port, with HOME and
@@ -99,6 +100,22 @@ type Server struct {
 // failed. Without a binary the test is skipped (see the package comment).
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// Options choose the models a server gets.
+type Options struct {
+	// Embed is the shape of EmbedModel; zero means WriteEmbedModel's.
+	Embed EmbedShape
+	// NoChat leaves ChatModel out (the field stays empty).
+	NoChat bool
+	// Threads is each model's num_thread; zero means 1.
+	Threads int
+}
+
+// StartWith is Start with models chosen by o.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
 	bin, err := Binary()
 	if err != nil {
 		if os.Getenv(EnvRequire) == "1" {
@@ -106,22 +123,44 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skipf("skipping: needs a real Ollama server: %v", err)
 	}
-	dir := t.TempDir()
+	s, err := Launch(bin, t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Stop()
+		if t.Failed() {
+			t.Logf("ollama serve log (last lines):\n%s", s.logTail())
+		}
+	})
+	return s
+}
+
+// Launch is StartWith outside a test: it runs bin serve with its files in
+// dir (which must exist and is left for the caller to remove) and creates
+// the models. The caller stops the server with Stop.
+func Launch(bin, dir string, o Options) (*Server, error) {
 	src := filepath.Join(dir, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	if err := WriteChatModel(filepath.Join(src, "chat.gguf")); err != nil {
-		t.Fatal(err)
+	if !o.NoChat {
+		if err := WriteChatModel(filepath.Join(src, "chat.gguf")); err != nil {
+			return nil, err
+		}
 	}
-	if err := WriteEmbedModel(filepath.Join(src, "embed.gguf")); err != nil {
-		t.Fatal(err)
+	shape := o.Embed
+	if shape == (EmbedShape{}) {
+		shape = tinyEmbed
+	}
+	if err := WriteEmbedModelShape(filepath.Join(src, "embed.gguf"), shape); err != nil {
+		return nil, err
 	}
 
 	var s *Server
 	for attempt := 1; ; attempt++ {
-		s = &Server{Bin: bin, dir: dir, ChatModel: ChatModel, EmbedModel: EmbedModel}
-		err := s.start(t)
+		s = &Server{Bin: bin, dir: dir, EmbedModel: EmbedModel, threads: max(o.Threads, 1)}
+		err := s.start()
 		if err == nil {
 			break
 		}
@@ -129,25 +168,27 @@ func Start(t testing.TB) *Server {
 		if attempt < 3 && strings.Contains(s.log.String(), "address already in use") {
 			continue
 		}
-		t.Fatalf("starting %s serve: %v\n%s", bin, err, s.logTail())
+		return nil, fmt.Errorf("starting %s serve: %v\n%s", bin, err, s.logTail())
 	}
-	t.Cleanup(func() {
-		s.stop()
-		if t.Failed() {
-			t.Logf("ollama serve log (last lines):\n%s", s.logTail())
-		}
-	})
-
-	s.create(t, ChatModel, "chat.gguf", `TEMPLATE """{{- range .Messages }}<|{{ .Role }}|>
+	if !o.NoChat {
+		s.ChatModel = ChatModel
+		if err := s.create(ChatModel, "chat.gguf", `TEMPLATE """{{- range .Messages }}<|{{ .Role }}|>
 {{ .Content }}
 {{ end }}<|assistant|>
-"""`)
-	s.create(t, EmbedModel, "embed.gguf", "")
-	return s
+"""`); err != nil {
+			s.Stop()
+			return nil, err
+		}
+	}
+	if err := s.create(EmbedModel, "embed.gguf", ""); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
 }
 
 // start launches the process and waits until it answers.
-func (s *Server) start(t testing.TB) error {
+func (s *Server) start() error {
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -207,15 +248,14 @@ func (s *Server) env() []string {
 }
 
 // create runs `ollama create name -f Modelfile` for a model file in src.
-// Each model runs on one thread: on two cores, two threads made generation
-// hundreds of times slower.
-func (s *Server) create(t testing.TB, name, file, extra string) {
-	t.Helper()
+// Each model runs on s.threads threads (1 unless asked): on two cores, two
+// threads made generation hundreds of times slower.
+func (s *Server) create(name, file, extra string) error {
 	src := filepath.Join(s.dir, "src")
 	mf := filepath.Join(src, name+".Modelfile")
-	text := "FROM ./" + file + "\nPARAMETER num_thread 1\nPARAMETER seed 1\n" + extra + "\n"
+	text := fmt.Sprintf("FROM ./%s\nPARAMETER num_thread %d\nPARAMETER seed 1\n%s\n", file, s.threads, extra)
 	if err := os.WriteFile(mf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), createTimeout)
 	defer cancel()
@@ -223,8 +263,9 @@ func (s *Server) create(t testing.TB, name, file, extra string) {
 	cmd.Dir = src
 	cmd.Env = s.env()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ollama create %s: %v\n%s\nserver log:\n%s", name, err, out, s.logTail())
+		return fmt.Errorf("ollama create %s: %v\n%s\nserver log:\n%s", name, err, out, s.logTail())
 	}
+	return nil
 }
 
 // URL is the server's base URL.
@@ -256,9 +297,10 @@ func (s *Server) Kill() {
 	})
 }
 
-// stop asks the server to shut down, so it stops its runners itself, and
-// kills what is left after a few seconds.
-func (s *Server) stop() {
+// Stop asks the server to shut down, so it stops its runners itself, kills
+// what is left after a few seconds, and waits for it to exit. Safe to call
+// more than once.
+func (s *Server) Stop() {
 	s.kill.Do(func() {
 		terminate(s.cmd.Process)
 		select {

@@ -152,3 +152,39 @@ func TestRealOllamaServer(t *testing.T) {
 		s.Kill() // a second Kill is harmless
 	})
 }
+
+// A shaped model with F16 matrices loads and embeds, with vectors as wide as
+// the model, and the chat model can be left out.
+func TestRealOllamaShapedEmbedModel(t *testing.T) {
+	shape := EmbedShape{Width: 96, Layers: 3, Heads: 6, FF: 192, Ctx: 256, F16: true}
+	s := StartWith(t, Options{Embed: shape, NoChat: true})
+	if s.ChatModel != "" {
+		t.Errorf("chat model %q created with NoChat", s.ChatModel)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := s.Client()
+	show, err := c.Show(ctx, &api.ShowRequest{Model: s.EmbedModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := show.ModelInfo["bert.context_length"].(float64); n != float64(shape.Ctx) {
+		t.Errorf("context length %v, want %d", show.ModelInfo["bert.context_length"], shape.Ctx)
+	}
+	resp, err := c.Embed(ctx, &api.EmbedRequest{Model: s.EmbedModel, Input: []string{"fix the timeout", "add a cache to the api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range resp.Embeddings {
+		var sum float64
+		for _, x := range v {
+			sum += float64(x) * float64(x)
+		}
+		if len(v) != shape.Width || math.Abs(sum-1) > 1e-3 || math.IsNaN(sum) {
+			t.Errorf("input %d: %d dimensions, squared norm %.4f; want %d, 1", i, len(v), sum, shape.Width)
+		}
+	}
+	if _, err := c.Show(ctx, &api.ShowRequest{Model: ChatModel}); err == nil {
+		t.Error("the chat model exists with NoChat")
+	}
+}
