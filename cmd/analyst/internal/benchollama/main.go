@@ -17,8 +17,10 @@
 //
 //	ANALYST_OLLAMA_BIN=$(bash .ci/build-ollama) go run ./cmd/analyst/internal/benchollama
 //
-// The texts are synthetic entries (internal/synth) cut to a title and the
-// start of the body, short enough that each is one input to the model.
+// (or `task bench-ollama`). The texts are synthetic entries (internal/synth)
+// cut to their title and the first -body bytes of their body, with no diff
+// or paths: short enough that each is one input to the model, and the same
+// inputs on both sides.
 package main
 
 import (
