@@ -336,6 +336,11 @@ func (e *evaluator) numbers() (string, bool) {
 	for ri := range e.cl.numeric {
 		r := &e.cl.numeric[ri]
 		var dels, adds []numEntry
+		// A rule fires on an added value, compared with a removed one (or
+		// with its default when absent): without lines of the sides it
+		// needs, its pattern need not run at all.
+		var keep []int32
+		var kinds uint8
 		for _, li := range e.cands {
 			ln := &e.s.lines[li]
 			if ln.kind != kindAdd && ln.kind != kindDel {
@@ -347,6 +352,18 @@ func (e *evaluator) numbers() (string, bool) {
 			if !e.allowed(li) || !hasDigit(ln.text) || !e.has(li, r.lits) {
 				continue
 			}
+			keep = append(keep, li)
+			if ln.kind == kindAdd {
+				kinds |= 1
+			} else {
+				kinds |= 2
+			}
+		}
+		if kinds&1 == 0 || kinds&2 == 0 && !r.hasAbsent {
+			continue
+		}
+		for _, li := range keep {
+			ln := &e.s.lines[li]
 			for _, loc := range r.re.FindAllStringSubmatchIndex(ln.text, -1) {
 				key := group(ln.text, loc, r.key)
 				if r.ignoreKeys != nil && key != "" && r.ignoreKeys.MatchString(key) {
@@ -545,12 +562,28 @@ func (e *evaluator) drops() (string, bool) {
 	}
 	for ri := range e.cl.dropped {
 		r := &e.cl.dropped[ri]
-		// Group candidate lines of this rule by hunk (and line key), keeping order.
-		var order []group
-		groups := make(map[group]side)
+		// Only a hunk with candidate lines on both sides can drop anything:
+		// find those first, so the line pattern runs on nothing else.
+		var keep []int32
+		sides := map[int32]uint8{}
 		for _, li := range e.cands {
 			ln := &e.s.lines[li]
 			if ln.kind != kindAdd && ln.kind != kindDel || !e.allowed(li) || !e.has(li, r.lineLits) {
+				continue
+			}
+			keep = append(keep, li)
+			if ln.kind == kindAdd {
+				sides[ln.hunk] |= 1
+			} else {
+				sides[ln.hunk] |= 2
+			}
+		}
+		// Group candidate lines of this rule by hunk (and line key), keeping order.
+		var order []group
+		groups := make(map[group]side)
+		for _, li := range keep {
+			ln := &e.s.lines[li]
+			if sides[ln.hunk] != 3 {
 				continue
 			}
 			g := group{hunk: ln.hunk}
