@@ -170,6 +170,10 @@ func captureRepo(ctx context.Context, env *environment, j *journal.Store, g *jou
 	return captureRepoWarm(ctx, env, j, g, o, nil)
 }
 
+// errRecording stops reading git when recording failed; the writer's error
+// is the one reported.
+var errRecording = errors.New("recording failed")
+
 // captureRepoWarm is captureRepo that also offers each recorded entry to
 // warm (nil for none), to be prepared for the index in the background.
 func captureRepoWarm(ctx context.Context, env *environment, j *journal.Store, g *journal.Git, o indexOptions, warm *retrieval.Warm) (captureStats, error) {
@@ -196,29 +200,56 @@ func captureRepoWarm(ctx context.Context, env *environment, j *journal.Store, g 
 			progressbar.OptionSetDescription("analyst: reading "+g.Name), progressbar.OptionShowCount(),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
+	// One goroutine reads git's output, another records what it read: git
+	// never waits for the journal (masking, SQLite), which waits only for
+	// git. The writer keeps the batches in order.
+	batches := make(chan []journal.Entry, 4)
+	var werr error
+	wdone := make(chan struct{})
+	broken := make(chan struct{}) // closed when recording failed
+	go func() {
+		defer close(wdone)
+		for batch := range batches {
+			if werr != nil {
+				continue // drain: the reader stops at its next entry
+			}
+			n, err := j.Add(ctx, batch...)
+			if err != nil {
+				werr = storageErr(env, err, "recording %s", g.Name)
+				close(broken)
+				continue
+			}
+			st.added += n
+			warm.Offer(batch) // Add redacted them in place: as stored
+			if bar != nil {
+				bar.Add(len(batch))
+			}
+		}
+	}()
 	var batch []journal.Entry
-	flush := func() error {
-		n, err := j.Add(ctx, batch...)
-		if err != nil {
-			return storageErr(env, err, "recording %s", g.Name)
+	failed := func() error {
+		select {
+		case <-broken:
+			return errRecording
+		default:
+			return nil
 		}
-		st.added += n
-		warm.Offer(batch) // Add redacted them in place: as stored
-		if bar != nil {
-			bar.Add(len(batch))
-		}
-		batch = batch[:0]
-		return nil
 	}
 	err = g.Commits(ctx, todo, journal.CommitLimits{}, func(e journal.Entry) error {
 		batch = append(batch, e)
 		if len(batch) >= 256 {
-			return flush()
+			batches <- batch
+			batch = nil
 		}
-		return nil
+		return failed()
 	})
-	if err == nil {
-		err = flush()
+	if err == nil && len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	<-wdone
+	if werr != nil {
+		err = werr // the reader stopped for it
 	}
 	if bar != nil {
 		bar.Finish()
