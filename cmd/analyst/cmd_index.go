@@ -261,7 +261,7 @@ func captureRepoWarm(ctx context.Context, env *environment, j *journal.Store, g 
 		}
 		return st, failErr(err, "", "reading %s: %v", g.Name, err)
 	}
-	if err := markUnreachable(ctx, j, g); err != nil {
+	if err := markUnreachable(ctx, j, g, shas); err != nil {
 		return st, err
 	}
 	head, _ := g.Head(ctx)
@@ -280,22 +280,41 @@ func captureRepoWarm(ctx context.Context, env *environment, j *journal.Store, g 
 
 // markUnreachable flags commits read from g that no ref reaches any more, and
 // clears the flag on those that are reachable again.
-func markUnreachable(ctx context.Context, j *journal.Store, g *journal.Git) error {
+//
+// listed are commits just listed from g's refs, so reachable: only the
+// others need asking git, and when there are none (a first index, a re-run
+// with no history rewritten) git is not asked at all.
+func markUnreachable(ctx context.Context, j *journal.Store, g *journal.Git, listed []string) error {
 	ours, err := j.CommitOrigins(ctx, g.Dir)
 	if err != nil || len(ours) == 0 {
 		return err
 	}
-	reach, err := g.Reachable(ctx)
-	if err != nil {
-		return failErr(err, "", "reading %s: %v", g.Name, err)
+	reachable := make(map[string]bool, len(listed))
+	for _, id := range listed {
+		reachable[id] = true
 	}
 	var gone, back []string
+	var unlisted []string
 	for id, unreachable := range ours {
 		switch {
-		case !reach[id] && !unreachable:
-			gone = append(gone, id)
-		case reach[id] && unreachable:
+		case !reachable[id]:
+			unlisted = append(unlisted, id)
+		case unreachable:
 			back = append(back, id)
+		}
+	}
+	if len(unlisted) > 0 {
+		reach, err := g.Reachable(ctx)
+		if err != nil {
+			return failErr(err, "", "reading %s: %v", g.Name, err)
+		}
+		for _, id := range unlisted {
+			switch {
+			case !reach[id] && !ours[id]:
+				gone = append(gone, id)
+			case reach[id] && ours[id]:
+				back = append(back, id)
+			}
 		}
 	}
 	if err := j.SetUnreachable(ctx, gone, time.Now()); err != nil {
