@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,7 +107,8 @@ type Ollama struct {
 	Timeout, PerInput time.Duration
 
 	mu     sync.Mutex
-	ctxLen int // the model's context in tokens; 0 until asked
+	ctxLen int    // the model's context in tokens; 0 until asked
+	digest string // the model's digest, first 12 digits; "" until Check
 }
 
 // NewOllama returns an embedder for model on the server client talks to.
@@ -117,8 +119,42 @@ func NewOllama(client *api.Client, model string) *Ollama {
 	return &Ollama{client: client, model: model, Batch: 32, MaxChunks: 8, Timeout: 60 * time.Second, PerInput: 2 * time.Second}
 }
 
-// Name is "ollama/" and the model name.
-func (o *Ollama) Name() string { return "ollama/" + o.model }
+// Name is "ollama/" and the model name, and, once Check learnt it, "@"
+// and the first 12 digits of the model's digest: a model pulled again
+// with other weights under the same name is another embedder, whose
+// vectors are never mixed with the old ones.
+func (o *Ollama) Name() string {
+	o.mu.Lock()
+	d := o.digest
+	o.mu.Unlock()
+	if d == "" {
+		return "ollama/" + o.model
+	}
+	return "ollama/" + o.model + "@" + d
+}
+
+// LearnDigest asks the server which digest the model has (the list of
+// local models). A server that does not say leaves it unknown.
+func (o *Ollama) LearnDigest(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(ctx, o.requestTimeout(0))
+	defer cancel()
+	list, err := o.client.List(rctx)
+	if err != nil {
+		return
+	}
+	want := o.model
+	if !strings.Contains(want, ":") {
+		want += ":latest"
+	}
+	for _, m := range list.Models {
+		if (m.Name == o.model || m.Name == want || m.Model == o.model || m.Model == want) && len(m.Digest) >= 12 {
+			o.mu.Lock()
+			o.digest = strings.TrimPrefix(m.Digest, "sha256:")[:12]
+			o.mu.Unlock()
+			return
+		}
+	}
+}
 
 // Model returns the model name.
 func (o *Ollama) Model() string { return o.model }
@@ -126,19 +162,17 @@ func (o *Ollama) Model() string { return o.model }
 // Check asks the server whether the model is present and embeds, and learns
 // its context length. It returns a *ServerError (matching ErrUnreachable),
 // *ModelMissingError or *NotEmbeddingError.
+//
+// It also learns the model's digest, which Name then carries.
 func (o *Ollama) Check(ctx context.Context) error {
 	resp, err := o.show(ctx)
 	if err != nil {
 		return err
 	}
-	if len(resp.Capabilities) > 0 {
-		for _, c := range resp.Capabilities {
-			if c == "embedding" {
-				return nil
-			}
-		}
+	if len(resp.Capabilities) > 0 && !slices.Contains(resp.Capabilities, "embedding") {
 		return &NotEmbeddingError{Model: o.model}
 	}
+	o.LearnDigest(ctx)
 	return nil
 }
 

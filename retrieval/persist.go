@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -503,15 +504,73 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// DensePath returns the file that holds an embedder's vectors in dir.
+// DensePath returns the file that holds an embedder's vectors in dir. An
+// embedder named with a version ("ollama/m@digest") keeps the "@".
 func DensePath(dir, embedder string) string {
 	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '@' {
 			return r
 		}
 		return '_'
 	}, embedder)
 	return filepath.Join(dir, "vectors-"+safe+".bin")
+}
+
+// DenseFiles returns the vector files in dir of the embedder named name
+// other than its own: those of the same model under another version
+// ("ollama/m@other"), and the one saved before versions were recorded
+// ("ollama/m"; legacy, empty if there is none).
+func DenseFiles(dir, name string) (others []string, legacy string) {
+	base, _, versioned := strings.Cut(name, "@")
+	if !versioned {
+		return nil, ""
+	}
+	own := DensePath(dir, name)
+	prefix := strings.TrimSuffix(DensePath(dir, base), ".bin") + "@"
+	matches, _ := filepath.Glob(globEscape(prefix) + "*.bin")
+	for _, m := range matches {
+		if m != own {
+			others = append(others, m)
+		}
+	}
+	if _, err := os.Stat(DensePath(dir, base)); err == nil {
+		legacy = DensePath(dir, base)
+	}
+	return others, legacy
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteRune('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// LoadDenseFor loads the vectors of the embedder named name from dir. When
+// it has none yet but the same model left vectors before versions were
+// recorded, those are taken as its own (legacy is then their file, which
+// the next save replaces).
+func LoadDenseFor(dir, name string) (ds *DenseSet, legacy string, err error) {
+	ds, err = LoadDense(DensePath(dir, name))
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return ds, "", err
+	}
+	_, legacy = DenseFiles(dir, name)
+	if legacy == "" {
+		return nil, "", err
+	}
+	base, _, _ := strings.Cut(name, "@")
+	old, lerr := LoadDense(legacy)
+	if lerr != nil || old.Name != base {
+		return nil, "", err
+	}
+	old.Name = name
+	return old, legacy, nil
 }
 
 // ---- binary encoding ----

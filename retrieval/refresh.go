@@ -278,7 +278,7 @@ func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice 
 		return nil, 0, err
 	}
 	if dense != "" {
-		if ds, err := LoadDense(DensePath(s.Dir, dense)); err == nil && ds.Name == dense {
+		if ds, _, err := LoadDenseFor(s.Dir, dense); err == nil && ds.Name == dense {
 			ix.Dense = ds
 		}
 	}
@@ -486,10 +486,28 @@ var denseSaveEvery = 1024
 // the embedder changes.
 func (s Store) refreshDense(ctx context.Context, j *journal.Store, ix *Index, emb embed.Embedder, o RefreshOptions) (int, int, error) {
 	path := DensePath(s.Dir, emb.Name())
-	ds, err := LoadDense(path)
+	ds, legacy, err := LoadDenseFor(s.Dir, emb.Name())
 	if err != nil || o.Full || ds.Name != emb.Name() {
 		ds = &DenseSet{Name: emb.Name(), Vecs: map[string][]float32{}, Hash: map[string]uint64{}}
 	}
+	// Once this embedder's vectors are saved, those of the same model under
+	// another digest (pulled again with other weights) or saved before
+	// digests were recorded are of no use: never mixed, they go.
+	defer func() {
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+		others, old := DenseFiles(s.Dir, emb.Name())
+		if old == "" {
+			old = legacy
+		}
+		if old != "" {
+			others = append(others, old)
+		}
+		for _, f := range others {
+			os.Remove(f)
+		}
+	}()
 	// Drop vectors of entries no longer indexed.
 	for id := range ds.Vecs {
 		if _, ok := ix.byID[id]; !ok {

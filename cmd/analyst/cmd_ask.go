@@ -143,7 +143,10 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	}
 	// The dense embedder counts only if its vectors exist and it can embed
 	// the query now; otherwise the built-in vectors rank.
-	dense := env.quietDense(ctx, store)
+	dense, denseWarning := env.quietDense(ctx, store)
+	if denseWarning != "" {
+		warnings = append(warnings, denseWarning)
+	}
 	denseName := ""
 	if dense != nil {
 		denseName = dense.Name()
@@ -357,21 +360,34 @@ func oneLine(s string, n int) string {
 }
 
 // quietDense returns the Ollama embedder when its vectors exist in the index
-// and the server is up; it warns about nothing (ask degrades silently to the
-// built-in vectors, which always exist).
-func (env *environment) quietDense(ctx context.Context, store retrieval.Store) *embed.Ollama {
+// and the server is up; otherwise ask degrades to the built-in vectors,
+// which always exist, saying so only when the model changed since its
+// vectors were made (warning is then not empty).
+func (env *environment) quietDense(ctx context.Context, store retrieval.Store) (o *embed.Ollama, warning string) {
 	c, _, ok := env.ollama()
 	if !ok {
-		return nil
+		return nil, ""
 	}
-	o := embed.NewOllama(c, env.config.EmbedModel)
-	if _, err := os.Stat(retrieval.DensePath(store.Dir, o.Name())); err != nil {
-		return nil
+	o = embed.NewOllama(c, env.config.EmbedModel)
+	// No file of this model at all: no need to ask the server anything.
+	others, legacy := retrieval.DenseFiles(store.Dir, o.Name()+"@any")
+	if _, err := os.Stat(retrieval.DensePath(store.Dir, o.Name())); err != nil && len(others) == 0 && legacy == "" {
+		return nil, ""
 	}
 	if !reachable(ctx, c) {
-		return nil
+		return nil, ""
 	}
-	return o
+	// The vectors are the model's as it is now, or none count.
+	o.LearnDigest(ctx)
+	if _, err := os.Stat(retrieval.DensePath(store.Dir, o.Name())); err == nil {
+		return o, ""
+	}
+	if others, legacy := retrieval.DenseFiles(store.Dir, o.Name()); legacy != "" {
+		return o, "" // saved before digests were recorded: taken as this model's
+	} else if len(others) > 0 {
+		return nil, fmt.Sprintf("the embedding model %s changed since its vectors were made: ranked with built-in vectors; run 'analyst index' to embed again", o.Model())
+	}
+	return nil, ""
 }
 
 // autoIndexHere brings the current repository's history in when the

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -70,11 +71,22 @@ func journalIDs(t *testing.T, home string) map[string]bool {
 // loadDense reads the Ollama embedder's vector file of a home.
 func loadDense(t *testing.T, home, model string) *retrieval.DenseSet {
 	t.Helper()
-	ds, err := retrieval.LoadDense(retrieval.DensePath(filepath.Join(home, "index"), "ollama/"+model))
+	// The file is named by the model and its digest, which the server says.
+	files, _ := filepath.Glob(filepath.Join(home, "index", "vectors-ollama_"+model+"@*.bin"))
+	if len(files) != 1 {
+		t.Fatalf("vector files of ollama/%s@digest: %v, want one", model, files)
+	}
+	ds, err := retrieval.LoadDense(files[0])
 	if err != nil {
 		t.Fatalf("vectors of ollama/%s: %v", model, err)
 	}
 	return ds
+}
+
+// realEmbedName matches the name of the test server's embedder: the model
+// and the first 12 digits of its digest.
+func realEmbedName(model string) *regexp.Regexp {
+	return regexp.MustCompile(`^ollama/` + regexp.QuoteMeta(model) + `@[0-9a-f]{12}$`)
 }
 
 // askReal runs `ask --json` at realAt and checks the contract.
@@ -124,8 +136,8 @@ func TestRealOllamaIndexAndAsk(t *testing.T) {
 	// The index records the embedder's vectors with its name and dimension,
 	// one unit vector per entry.
 	ds := loadDense(t, home, srv.EmbedModel)
-	if ds.Name != "ollama/"+srv.EmbedModel || ds.Dim != ollamatest.EmbedDim || len(ds.Vecs) != len(ids) {
-		t.Errorf("vector file: name %q, dimension %d, %d vectors; want ollama/%s, %d, %d",
+	if !realEmbedName(srv.EmbedModel).MatchString(ds.Name) || ds.Dim != ollamatest.EmbedDim || len(ds.Vecs) != len(ids) {
+		t.Errorf("vector file: name %q, dimension %d, %d vectors; want ollama/%s@digest, %d, %d",
 			ds.Name, ds.Dim, len(ds.Vecs), srv.EmbedModel, ollamatest.EmbedDim, len(ids))
 	}
 	for id, v := range ds.Vecs {
@@ -152,7 +164,7 @@ func TestRealOllamaIndexAndAsk(t *testing.T) {
 	t.Run("ask json", func(t *testing.T) {
 		a, errOut := askReal(t, home)
 		t.Logf("models %+v, warnings %q", a.Models, a.Warnings)
-		if a.Models.Embed != "ollama/"+srv.EmbedModel {
+		if !realEmbedName(srv.EmbedModel).MatchString(a.Models.Embed) {
 			t.Errorf("models.embed = %q: the dense vectors did not rank", a.Models.Embed)
 		}
 		if len(a.Suspects) != len(ids) {
@@ -199,7 +211,7 @@ func TestRealOllamaIndexAndAsk(t *testing.T) {
 
 	t.Run("no-llm", func(t *testing.T) {
 		a, errOut := askReal(t, home, "--no-llm")
-		if a.Models.Embed != "ollama/"+srv.EmbedModel || a.Models.Chat != "" || len(a.Warnings) != 0 {
+		if !realEmbedName(srv.EmbedModel).MatchString(a.Models.Embed) || a.Models.Chat != "" || len(a.Warnings) != 0 {
 			t.Errorf("--no-llm: models %+v, warnings %q", a.Models, a.Warnings)
 		}
 		if strings.Contains(errOut, "hint:") {
@@ -272,7 +284,7 @@ func TestRealOllamaKilledMidRequest(t *testing.T) {
 			t.Fatal("the server was never killed: no chat request passed")
 		}
 		// The question was embedded before the chat began.
-		if a.Models.Embed != "ollama/"+srv.EmbedModel || a.Models.Chat != "" {
+		if !realEmbedName(srv.EmbedModel).MatchString(a.Models.Embed) || a.Models.Chat != "" {
 			t.Errorf("models %+v", a.Models)
 		}
 		want := "Ollama at http://" + relay + " stopped answering: showing retrieval only"
@@ -301,7 +313,7 @@ func TestRealOllamaKilledMidRequest(t *testing.T) {
 		if code != 0 || srv.Running() {
 			t.Fatalf("index: exit %d, server running %v\n%s", code, srv.Running(), errOut)
 		}
-		if !strings.Contains(errOut, "embedding with ollama/"+srv.EmbedModel+" failed") || !strings.Contains(errOut, "hint:") {
+		if !regexp.MustCompile(`embedding with ollama/`+regexp.QuoteMeta(srv.EmbedModel)+`@[0-9a-f]{12} failed`).MatchString(errOut) || !strings.Contains(errOut, "hint:") {
 			t.Errorf("no warning that embedding failed:\n%s", errOut)
 		}
 		a, _ := askReal(t, home, "--no-llm")

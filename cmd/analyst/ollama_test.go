@@ -29,14 +29,17 @@ type fakeOllama struct {
 	srv        *httptest.Server
 	stop       chan struct{} // closed when the test ends: releases held requests
 	embedModel string        // the only embedding model it has
-	chatModel  string        // the only chat model it has
-	embedded   map[string]int
-	chatReply  func(user string) (content, doneReason string)
-	chats      int
-	streamed   bool  // whether the last chat asked for a stream
-	truncate   *bool // the last chat's truncate setting
-	userSizes  []int // the bytes of each chat's user message
-	fault      fault // how the server misbehaves; "" not at all
+	// embedDigest, when set, is the embedding model's digest, listed by
+	// /api/tags (which answers 404 otherwise, as some servers do).
+	embedDigest string
+	chatModel   string // the only chat model it has
+	embedded    map[string]int
+	chatReply   func(user string) (content, doneReason string)
+	chats       int
+	streamed    bool  // whether the last chat asked for a stream
+	truncate    *bool // the last chat's truncate setting
+	userSizes   []int // the bytes of each chat's user message
+	fault       fault // how the server misbehaves; "" not at all
 	// overflowOver, with faultOverflow, makes only user messages longer
 	// than this many bytes overflow; 0: all of them.
 	overflowOver int
@@ -121,6 +124,15 @@ func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			http.Error(w, `{"error":"model '`+req.Model+`' not found"}`, http.StatusNotFound)
 		}
+	case "/api/tags":
+		if f.embedDigest == "" {
+			http.NotFound(w, r)
+			return
+		}
+		json.NewEncoder(w).Encode(api.ListResponse{Models: []api.ListModelResponse{
+			{Name: f.embedModel + ":latest", Model: f.embedModel + ":latest", Digest: f.embedDigest},
+			{Name: f.chatModel + ":latest", Model: f.chatModel + ":latest", Digest: strings.Repeat("c", 64)},
+		}})
 	case "/api/embed":
 		var req api.EmbedRequest
 		json.NewDecoder(r.Body).Decode(&req)
@@ -361,6 +373,61 @@ func TestOllamaEmbeddingsAndExplanation(t *testing.T) {
 	_, errOut, code = analystRun(t, "", "--home", home, "index")
 	if code != 0 || !strings.Contains(errOut, "hint: ollama pull nomic-embed-text") {
 		t.Errorf("missing embed model: exit %d\n%s", code, errOut)
+	}
+}
+
+// A model pulled again under the same name with other weights has another
+// digest: its vectors are made again, never mixed with the old ones, and
+// until then ask ranks with the built-in vectors and says why. Vectors saved
+// before digests were recorded are taken as the current model's.
+func TestOllamaModelPulledAgain(t *testing.T) {
+	fake, home, repo := fakeOllamaHome(t)
+	ask := func() askJSON {
+		t.Helper()
+		return askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--at", "2026-11-04T00:00:00Z", "API returns None after save"))
+	}
+	vectorFiles := func() []string {
+		t.Helper()
+		m, _ := filepath.Glob(filepath.Join(home, "index", "vectors-ollama_*.bin"))
+		for i := range m {
+			m[i] = filepath.Base(m[i])
+		}
+		return m
+	}
+	// A server that lists no digests: vectors under the model's name.
+	mustRun(t, "--home", home, "index", "--repo", repo)
+	if fake.embedded["fake-embed"] != 4 || !slices.Equal(vectorFiles(), []string{"vectors-ollama_fake-embed.bin"}) {
+		t.Fatalf("first index: embedded %d, files %v", fake.embedded["fake-embed"], vectorFiles())
+	}
+
+	// The server now says the digest: those vectors are the model's.
+	fake.mu.Lock()
+	fake.embedDigest = "sha256:" + strings.Repeat("a", 64)
+	fake.mu.Unlock()
+	if a := ask(); a.Models.Embed != "ollama/fake-embed@aaaaaaaaaaaa" || len(a.Warnings) != 0 {
+		t.Errorf("with a digest: embed %q, warnings %q (want the old vectors used, no warning)", a.Models.Embed, a.Warnings)
+	}
+	embedded := fake.embedded["fake-embed"] // and the question's
+	mustRun(t, "--home", home, "index")
+	if fake.embedded["fake-embed"] != embedded || !slices.Equal(vectorFiles(), []string{"vectors-ollama_fake-embed@aaaaaaaaaaaa.bin"}) {
+		t.Fatalf("index with a digest: embedded %d more (want none), files %v", fake.embedded["fake-embed"]-embedded, vectorFiles())
+	}
+
+	// Pulled again: another digest.
+	fake.mu.Lock()
+	fake.embedDigest = "sha256:" + strings.Repeat("b", 64)
+	fake.mu.Unlock()
+	a := ask()
+	if a.Models.Embed != "builtin" || !strings.Contains(strings.Join(a.Warnings, "\n"), "changed since its vectors were made") {
+		t.Errorf("after the model changed: embed %q, warnings %q", a.Models.Embed, a.Warnings)
+	}
+	embedded = fake.embedded["fake-embed"]
+	mustRun(t, "--home", home, "index")
+	if fake.embedded["fake-embed"] != embedded+4 || !slices.Equal(vectorFiles(), []string{"vectors-ollama_fake-embed@bbbbbbbbbbbb.bin"}) {
+		t.Fatalf("index after the model changed: embedded %d (want all 4 again), files %v", fake.embedded["fake-embed"]-embedded, vectorFiles())
+	}
+	if a := ask(); a.Models.Embed != "ollama/fake-embed@bbbbbbbbbbbb" {
+		t.Errorf("after embedding again: embed %q", a.Models.Embed)
 	}
 }
 
