@@ -205,6 +205,22 @@ func secretCorpus() []secretCase {
 	add("java system property", v, "java -Dspring.datasource.password="+v+" -jar app.jar")
 	v = gen("apikeyhdr", 24, genHex)
 	add("api key header", v, `curl -H "X-Api-Key: `+v+`" https://api.example.com`)
+
+	// Secrets passed as separate words: command lines, .netrc, SQL.
+	v = pw("mysqlshort")
+	add("mysql short password flag", v, "mysql -uroot -p"+v+" shop < backup.sql")
+	v = pw("dockerlogin")
+	add("docker login password", v, "docker login -u deploy -p "+v+" registry.example.com")
+	v = pw("rediscli")
+	add("redis-cli password", v, "redis-cli -h cache -a "+v+" FLUSHALL")
+	v = pw("curluser")
+	add("curl user credentials", v, "curl -fsS -u deploy:"+v+" https://ci.example.com/job/build")
+	v = pw("netrc")
+	add("netrc entry", v, "machine api.example.com\n  login deploy\n  password "+v)
+	v = pw("sqlalter")
+	add("sql password literal", v, "ALTER USER app WITH PASSWORD '"+v+"';")
+	v = gen("awscfg", 40, genAlnum)
+	add("aws configure set", v, "aws configure set aws_secret_access_key "+v)
 	return cs
 }
 

@@ -53,8 +53,10 @@
 //     digits ("X-Auth-Token", "user_password"), is a reference, not a secret.
 //   - Unquoted KEY=value ends at the first blank, as in the shell;
 //     key: value and key = value run to the end of the line, less comments.
-//   - Not handled: -p<password> style short flags, comparisons
-//     (password == "x"), SQL (IDENTIFIED BY 'x') and .netrc files.
+//   - Command lines pass secrets as separate words (mysql -pSECRET, docker
+//     login -p SECRET, curl -u name:SECRET, .netrc's password SECRET, SQL's
+//     IDENTIFIED BY 'secret', aws configure set KEY VALUE): see command.go.
+//   - Not handled: comparisons (password == "x").
 package redact
 
 import (
@@ -69,7 +71,9 @@ import (
 // again (and its old copies scrubbed) when it is next opened.
 //
 // Version 2: account keys (Azure storage's AccountKey, account_key).
-const Version = 2
+// Version 3: secrets passed as separate words on command lines, in .netrc
+// and in SQL (see command.go).
+const Version = 3
 
 // Mask replaces every secret value. It is never itself treated as a secret,
 // which makes String idempotent.
@@ -218,6 +222,7 @@ func scan(s string) scanner {
 	sc.scanAuthorization()
 	sc.scanAssignments()
 	sc.scanFlags()
+	sc.scanCommands()
 	sc.scanXML()
 	return sc
 }

@@ -188,6 +188,19 @@ var positives = []tcase{
 	{"basic auth value", "  auth: admin:adm1nPass\n", "  auth: ***\n", []string{"assignment"}},
 	{"long numeric pin", "pin_password: 83920174", "pin_password: ***", []string{"assignment"}},
 	{"changeme is masked", "POSTGRES_PASSWORD=changeme", "POSTGRES_PASSWORD=***", []string{"assignment"}},
+	// secrets passed as separate words (command.go)
+	{"mysql short flag", "mysql -uroot -pSh0pDbPass shop", "mysql -uroot -p*** shop", []string{"assignment"}},
+	{"mysqldump quoted short flag", "+  /usr/bin/mysqldump -h db -p'Sh0p Db' shop > dump.sql", "+  /usr/bin/mysqldump -h db -p'***' shop > dump.sql", []string{"assignment"}},
+	{"docker login", "docker login -u deploy -p Rg7pass registry.example.com", "docker login -u deploy -p *** registry.example.com", []string{"assignment"}},
+	{"sshpass", "sshpass -p S5hPass ssh deploy@web1", "sshpass -p *** ssh deploy@web1", []string{"assignment"}},
+	{"redis-cli", "redis-cli -h cache -a R3disPass info", "redis-cli -h cache -a *** info", []string{"assignment"}},
+	{"curl user", "curl -fsS -u deploy:CurlPass9 https://ci.example.com/api", "curl -fsS -u deploy:*** https://ci.example.com/api", []string{"assignment"}},
+	{"netrc one line", "machine api.example.com login bob password N3trcPass", "machine api.example.com login bob password ***", []string{"assignment"}},
+	{"netrc lines", "machine api.example.com\n  login bob\n  password N3trcPass\n", "machine api.example.com\n  login bob\n  password ***\n", []string{"assignment"}},
+	{"sql password", "ALTER USER app WITH PASSWORD 'SqlPass42';", "ALTER USER app WITH PASSWORD '***';", []string{"assignment"}},
+	{"sql identified by", "+CREATE USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY 'SqlPass42';", "+CREATE USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY '***';", []string{"assignment"}},
+	{"aws configure set", "aws configure set aws_secret_access_key " + awsSecret, "aws configure set aws_secret_access_key ***", []string{"aws-secret-key"}},
+	{"git config password", "git config --global smtp.password Gm4ilPass", "git config --global smtp.password ***", []string{"assignment"}},
 }
 
 // nearMisses look like secrets, or sit next to secret words, and must stay.
@@ -257,6 +270,16 @@ var nearMisses = []tcase{
 	{name: "user secrets id", in: "    <UserSecretsId>31051026529000467138</UserSecretsId>"},
 	{name: "doc placeholder", in: "Colon-separated username:password string for 'authorization: basic ...'"},
 	{name: "commit message with quotes", in: "Digest auth: case insensitive replacement of 'digest ' string with '' from WWW-Authenticate"},
+	// near the command rules
+	{name: "mysql prompts for the password", in: "mysql -u root -p shop"},
+	{name: "mysql port", in: "mysql -h db -P 3306 -u app shop"},
+	{name: "mysql password from a variable", in: `mysql -u app -p"$DB_PASS" shop`},
+	{name: "-p elsewhere", in: "gcc -pthread -o app main.c && mkdir -p build"},
+	{name: "docker login from stdin", in: "echo $TOKEN | docker login -u deploy --password-stdin registry.example.com"},
+	{name: "curl user without password", in: "curl -u deploy https://ci.example.com/api"},
+	{name: "password prose", in: "Reset password flow: send the password reset link by mail"},
+	{name: "sql password from a parameter", in: "ALTER USER app WITH PASSWORD :new_password;"},
+	{name: "config set plain key", in: "git config --global user.name Dana && aws configure set region eu-west-1"},
 }
 
 // findings builds the Findings expected from a kinds list.
