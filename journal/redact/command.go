@@ -1,9 +1,6 @@
 package redact
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // Command lines and the like: secrets passed as separate words, which the
 // assignment rules (KEY=value, --flag value) do not see.
@@ -24,47 +21,63 @@ import (
 // maxCmdWords bounds the words looked at on one line.
 const maxCmdWords = 64
 
-// cmdAnchors are substrings at least one of which a line must hold for a
-// command rule to match it. Only lines holding one are split into words,
-// found by a fast search for each anchor over the whole text.
-var cmdAnchors = []string{
-	"mysql", "mariadb", "login", "sshpass", "-cli", "curl",
-	"assword", "ASSWORD", "dentified", "DENTIFIED", "onfigure set ", "config set ", "git config ",
+// cmdAnchors are the words, by first byte, at least one of which starts a
+// word on a line for a command rule to match it. scanWords, which visits
+// every word start anyway, hands such words to noteCommandWord, which splits
+// their line into words and applies the rules, once per line.
+var cmdAnchors = func() (t [256][]string) {
+	for _, a := range cmdAnchorWords {
+		t[a[0]] = append(t[a[0]], a)
+	}
+	return t
+}()
+
+var cmdAnchorWords = []string{
+	"mysql", "mariadb", "machine", "login", "sshpass", "redis-cli", "valkey-cli", "curl",
+	"config", "git", "password", "Password", "PASSWORD", "identified", "IDENTIFIED",
 }
 
-func (sc *scanner) scanCommands() {
+// cmdPairs marks the first two bytes of the anchors: most words are turned
+// away by one lookup.
+var cmdPairs = func() *[1 << 16]bool {
+	var t [1 << 16]bool
+	for _, a := range cmdAnchorWords {
+		t[uint16(a[0])<<8|uint16(a[1])] = true
+	}
+	return &t
+}()
+
+// mayBeCommandWord reports whether the word at i may start with an anchor.
+func mayBeCommandWord(s string, i int) bool {
+	return i+1 < len(s) && cmdPairs[uint16(s[i])<<8|uint16(s[i+1])]
+}
+
+// noteCommandWord applies the command rules to the line of the word
+// starting at i if the word starts with an anchor, once per line.
+func (sc *scanner) noteCommandWord(i int) {
+	if i < sc.cmdLineEnd {
+		return // this line is done
+	}
 	s := sc.s
-	var lines []int // starts of the lines to look at
-	for _, a := range cmdAnchors {
-		for off := 0; off < len(s); {
-			i := strings.Index(s[off:], a)
-			if i < 0 {
-				break
-			}
-			i += off
+	for _, a := range cmdAnchors[s[i]] {
+		if strings.HasPrefix(s[i:], a) {
 			ls := strings.LastIndexByte(s[:i], '\n') + 1
-			lines = append(lines, ls)
 			le := strings.IndexByte(s[i:], '\n')
 			if le < 0 {
-				break
+				le = len(s)
+			} else {
+				le += i
 			}
-			off = i + le + 1 // one hit per line is enough
+			sc.cmdLineEnd = le
+			if sc.netrc == 0 {
+				sc.netrc = 1
+				if strings.Contains(s, "machine ") && (strings.Contains(s, "login ") || strings.Contains(s, "password ")) {
+					sc.netrc = 2
+				}
+			}
+			sc.commandLine(ls, le, sc.netrc == 2)
+			return
 		}
-	}
-	if len(lines) == 0 {
-		return
-	}
-	slices.Sort(lines)
-	lines = slices.Compact(lines)
-	netrc := strings.Contains(s, "machine ") && (strings.Contains(s, "login ") || strings.Contains(s, "password "))
-	for _, ls := range lines {
-		le := strings.IndexByte(s[ls:], '\n')
-		if le < 0 {
-			le = len(s)
-		} else {
-			le += ls
-		}
-		sc.commandLine(ls, le, netrc)
 	}
 }
 

@@ -222,7 +222,6 @@ func scan(s string) scanner {
 	sc.scanAuthorization()
 	sc.scanAssignments()
 	sc.scanFlags()
-	sc.scanCommands()
 	sc.scanXML()
 	return sc
 }
@@ -267,6 +266,10 @@ type scanner struct {
 	// skipTo is where the assignment pass resumes after masking a value
 	// too long to look at byte by byte twice.
 	skipTo int
+	// cmdLineEnd ends the last line the command rules looked at; netrc is
+	// 0 until asked, then 2 if the text reads as a .netrc file, else 1.
+	cmdLineEnd int
+	netrc      uint8
 }
 
 func (sc *scanner) add(start, end int, k kind) {

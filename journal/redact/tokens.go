@@ -109,6 +109,9 @@ func (sc *scanner) scanWords() {
 			prevAlnum = isA
 			continue
 		}
+		if mayBeCommandWord(s, i) {
+			sc.noteCommandWord(i)
+		}
 		e := -1
 		switch c {
 		case 'e':
