@@ -306,7 +306,7 @@ func FileChange(prev, cur FileState, shown, repo string, now time.Time) Entry {
 		case !cur.Exists:
 			what = "deleted"
 		}
-		e.Body = fmt.Sprintf("%s %s outside git: %d lines added, %d removed.", shown, what, e.Meta.Added, e.Meta.Deleted)
+		e.Body = fmt.Sprintf("%s %s outside git: %d %s added, %d removed.", shown, what, e.Meta.Added, lines(e.Meta.Added), e.Meta.Deleted)
 	}
 	if e.Meta.Undo == "" {
 		e.Meta.Undo = undoRecipe(shown, prev.Content, cur.Content, keys)
@@ -445,4 +445,12 @@ func restoreContent(shown string, prev FileState) string {
 		return fmt.Sprintf("the previous content of %s (%d bytes) was too large to keep; reverse the diff", shown, prev.Size)
 	}
 	return "restore " + shown + " to its previous content:\n" + prev.Content
+}
+
+// lines is "line" or "lines", as n says.
+func lines(n int) string {
+	if n == 1 {
+		return "line"
+	}
+	return "lines"
 }

@@ -303,7 +303,7 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "Suspects for %q before %s (%d changes searched)\n\n", oneLine(out.Query, 80), out.At, res.Candidates)
+	fmt.Fprintf(w, "Suspects for %q before %s (%d %s searched)\n\n", oneLine(out.Query, 80), out.At, res.Candidates, plural(res.Candidates, "change", "changes"))
 	if !out.Related {
 		fmt.Fprintf(w, "Nothing here looks related: no change matches this incident well. The closest:\n\n")
 	}
