@@ -68,13 +68,19 @@ func newLiteralIndex(lits [][]string) *literalIndex {
 	}
 	ix.nsym = n
 
-	// Trie.
-	next := make([]int32, n) // state 0 = root
+	// Trie. It has at most one state per literal byte, plus the root:
+	// room for them all is made at once.
+	maxStates := 1
+	for _, ls := range lits {
+		for _, l := range ls {
+			maxStates += len(l)
+		}
+	}
+	next := make([]int32, n, maxStates*n) // state 0 = root
 	for i := range next {
 		next[i] = -1
 	}
-	var own [][]int32 // classes whose literal ends at a state
-	own = append(own, nil)
+	own := make([][]int32, 1, maxStates) // classes whose literal ends at a state
 	for k, ls := range lits {
 		for _, l := range ls {
 			st := int32(0)
@@ -85,8 +91,10 @@ func newLiteralIndex(lits [][]string) *literalIndex {
 					nx = int32(len(own))
 					next[int(st)*n+a] = nx
 					own = append(own, nil)
-					for j := 0; j < n; j++ {
-						next = append(next, -1)
+					at := len(next)
+					next = next[:at+n]
+					for j := at; j < at+n; j++ {
+						next[j] = -1
 					}
 				}
 				st = nx

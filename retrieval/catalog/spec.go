@@ -8,10 +8,13 @@ import (
 	"reflect"
 	"regexp"
 	"regexp/syntax"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 )
@@ -124,33 +127,49 @@ func parseClasses(data []byte) ([]*class, error) {
 			return nil, fmt.Errorf("catalog: unknown top-level key %q (want [[class]] tables)", k.String())
 		}
 	}
-	classes := make([]*class, 0, len(doc.Class))
-	seen := make(map[string]bool, len(doc.Class))
+	specs := make([]classSpec, len(doc.Class))
+	labels := make([]string, len(doc.Class))
 	for i, prim := range doc.Class {
 		var raw map[string]any
 		if err := md.PrimitiveDecode(prim, &raw); err != nil {
 			return nil, fmt.Errorf("catalog: class #%d: %v", i+1, err)
 		}
-		label := fmt.Sprintf("#%d", i+1)
+		labels[i] = fmt.Sprintf("#%d", i+1)
 		if id, ok := raw["id"].(string); ok && id != "" {
-			label = strconv.Quote(id)
+			labels[i] = strconv.Quote(id)
 		}
 		if err := checkKeys(raw); err != nil {
-			return nil, fmt.Errorf("catalog: class %s: %v", label, err)
+			return nil, fmt.Errorf("catalog: class %s: %v", labels[i], err)
 		}
-		var sp classSpec
-		if err := md.PrimitiveDecode(prim, &sp); err != nil {
-			return nil, fmt.Errorf("catalog: class %s: %v", label, err)
+		if err := md.PrimitiveDecode(prim, &specs[i]); err != nil {
+			return nil, fmt.Errorf("catalog: class %s: %v", labels[i], err)
 		}
-		cl, err := compileClass(&sp)
-		if err != nil {
-			return nil, fmt.Errorf("catalog: class %s: %v", label, err)
+	}
+	// Classes compile independently: on every core, in order of the file
+	// for what comes out (classes and the first error).
+	classes := make([]*class, len(specs))
+	errs := make([]error, len(specs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(specs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(specs); i = int(next.Add(1)) - 1 {
+				classes[i], errs[i] = compileClass(&specs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	seen := make(map[string]bool, len(specs))
+	for i, cl := range classes {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("catalog: class %s: %v", labels[i], errs[i])
 		}
 		if seen[cl.id] {
-			return nil, fmt.Errorf("catalog: class %s: id: duplicate id", label)
+			return nil, fmt.Errorf("catalog: class %s: id: duplicate id", labels[i])
 		}
 		seen[cl.id] = true
-		classes = append(classes, cl)
 	}
 	return classes, nil
 }
