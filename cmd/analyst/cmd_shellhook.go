@@ -49,8 +49,8 @@ func shellHookCommand(env *environment) *cli.Command {
 		Usage:     "record risky shell commands (kubectl, terraform, export…) as you run them",
 		ArgsUsage: "bash|zsh|fish",
 		Description: `Prints a snippet for your shell's startup file. With it, each command line
-that runs one of the listed commands (as its first word, after sudo, or after
-;, &&, ||, |) is recorded in the journal as an entry of kind "shell", with its
+that runs one of the listed commands (as its first word, after sudo, env,
+time, nohup or VAR=value, or after ;, &&, ||, |) is recorded in the journal as an entry of kind "shell", with its
 exit status, directory and time; secrets in it are masked. The matching
 happens in the shell: analyst starts only for a listed command, in the
 background, so the prompt does not wait, and a missing or failing analyst
@@ -94,10 +94,16 @@ Examples:
 	}
 }
 
+// commandPrefix is what may come before a command's name and still run it:
+// sudo (with -u USER or single-letter options), env, time, nohup, command,
+// exec, and VAR=value assignments (AWS_PROFILE=prod aws …), each followed by
+// blanks.
+const commandPrefix = `(sudo([[:space:]]+-u[[:space:]]+[^[:space:]]+|[[:space:]]+-[A-Za-z]+)*|env|time|nohup|command|exec|[A-Za-z_][A-Za-z0-9_]*=[^[:space:]]*)[[:space:]]+`
+
 // shellCommandsPattern returns the extended regular expression (POSIX ERE,
 // also valid for fish's PCRE and Go) that a command line must match to be
-// recorded: a listed command as the line's first word, after sudo, or after
-// one of ; & | (.
+// recorded: a listed command as the line's first word, after a prefix that
+// still runs it (commandPrefix), or after one of ; & | (.
 func shellCommandsPattern(names []string) (string, error) {
 	if len(names) == 0 {
 		return "", usageErr("list at least one command in shell_commands, or remove the key for the defaults", "shell_commands is empty")
@@ -109,7 +115,7 @@ func shellCommandsPattern(names []string) (string, error) {
 		}
 		quoted = append(quoted, strings.NewReplacer(".", `\.`, "+", `\+`).Replace(n))
 	}
-	return `(^|[;&|(])[[:space:]]*(sudo[[:space:]]+)?(` + strings.Join(quoted, "|") + `)([[:space:]]|$)`, nil
+	return `(^|[;&|(])[[:space:]]*(` + commandPrefix + `)*(` + strings.Join(quoted, "|") + `)([[:space:]]|$)`, nil
 }
 
 // shellSnippet returns the text to source in shell: it bakes in the path of

@@ -229,6 +229,7 @@ func TestShellHookRecords(t *testing.T) {
 				"export X_TOKEN=" + fakeToken,
 				"cd sub && kubectl delete pod web-1",
 				`echo "st3=` + st + `"`,
+				"KUBECONFIG=/dev/null kubectl get nodes",
 			})
 			all := out + errOut
 			for _, want := range []string{"st1=0", "st2=0", "st3=3", "fake-kubectl: get pods"} {
@@ -236,7 +237,7 @@ func TestShellHookRecords(t *testing.T) {
 					t.Errorf("session output lacks %q:\n%s", want, all)
 				}
 			}
-			es := waitShellEntries(t, l.home, 3)
+			es := waitShellEntries(t, l.home, 4)
 			byTitle := map[string]shellEntry{}
 			for _, e := range es {
 				byTitle[e.Title] = e
@@ -269,6 +270,7 @@ func TestShellHookRecords(t *testing.T) {
 			}
 			check("kubectl get pods", 0, l.work)
 			check("cd sub && kubectl delete pod web-1", 3, filepath.Join(l.work, "sub")) // where the line left the shell
+			check("KUBECONFIG=/dev/null kubectl get nodes", 0, filepath.Join(l.work, "sub"))
 			var exported bool
 			for _, e := range es {
 				if strings.HasPrefix(e.Title, "export X_TOKEN=") {
@@ -279,12 +281,12 @@ func TestShellHookRecords(t *testing.T) {
 				t.Errorf("export X_TOKEN=… not recorded: %v", es)
 			}
 			// The wrapper saw one start per listed command, none for ls or
-			// echo. (Waiting for the three to end also keeps them from
+			// echo. (Waiting for the four to end also keeps them from
 			// writing while the test's directory is removed.)
 			var b []byte
 			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				b, _ = os.ReadFile(l.calls)
-				if strings.Count(string(b), "end\n") >= 3 || time.Now().After(deadline) {
+				if strings.Count(string(b), "end\n") >= 4 || time.Now().After(deadline) {
 					break
 				}
 			}
@@ -294,8 +296,8 @@ func TestShellHookRecords(t *testing.T) {
 					starts = append(starts, s)
 				}
 			}
-			if len(starts) != 3 {
-				t.Errorf("analyst started %d times, want 3 (one per listed command):\n%s", len(starts), b)
+			if len(starts) != 4 {
+				t.Errorf("analyst started %d times, want 4 (one per listed command):\n%s", len(starts), b)
 			}
 			for _, s := range starts {
 				if !strings.Contains(s, "shell-hook record") || strings.Contains(s, "-- ls") || strings.Contains(s, "-- echo") {
@@ -385,6 +387,16 @@ func TestShellCommandsPattern(t *testing.T) {
 		"kubectlx get":                    false,
 		"echo export":                     false,
 		"git commit -m 'kubectl'":         false,
+		"KUBECONFIG=~/.kube/prod kubectl delete pod x": true,
+		"A=1 B=2 kubectl get pods":                     true,
+		"env KUBECONFIG=x kubectl apply -f .":          true,
+		"time kubectl rollout status deploy/api":       true,
+		"nohup kubectl port-forward svc/db 5432 &":     true,
+		"sudo -u ops kubectl get nodes":                true,
+		"sudo -E kubectl get nodes":                    true,
+		"FOO=1 ls -la":                                 false,
+		"echo FOO=kubectl":                             false,
+		"timeout 5 kubectl get pods":                   false,
 	} {
 		if got := rx.MatchString(line); got != want {
 			t.Errorf("%q: match %v, want %v", line, got, want)
