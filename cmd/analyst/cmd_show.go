@@ -79,12 +79,17 @@ func runShow(ctx context.Context, env *environment, id string, asJSON bool) erro
 		enc := json.NewEncoder(env.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
+		var shipped *shippedJSON
+		if e.Kind == journal.KindDeploy {
+			shipped = shippedOf(linkedDeploy(ctx, env, j, e))
+		}
 		return enc.Encode(struct {
 			journal.Entry
 			Classes     []catalog.Match  `json:"classes"`
 			Enrichments []enrichmentJSON `json:"enrichments"`
 			Marks       []markJSON       `json:"marks"`
-		}{e, nonNil(matches), ens, marksJSON(marks)})
+			Shipped     *shippedJSON     `json:"shipped,omitempty"` // a deploy's commits
+		}{e, nonNil(matches), ens, marksJSON(marks), shipped})
 	}
 	w := env.stdout
 	fmt.Fprintf(w, "%s %s\n", e.Kind, e.ID)

@@ -51,19 +51,45 @@ func withDeploy(reasons []string, shipped map[string]journal.Deploy, id string, 
 	return slices.Insert(reasons, len(reasons)-1, r)
 }
 
-// printShipped prints, for show, the commits a deploy shipped.
-func printShipped(ctx context.Context, env *environment, j *journal.Store, w io.Writer, e journal.Entry) {
-	// The deploys up to this one, as linked for an incident just after it.
+// linkedDeploy returns the deploy entry e linked to the commits it
+// shipped, as for an incident just after it; nil when it cannot be linked.
+func linkedDeploy(ctx context.Context, env *environment, j *journal.Store, e journal.Entry) *journal.Deploy {
+	// The deploys up to this one.
 	deploys, err := j.Deploys(ctx, e.Time.Add(time.Second), env.shipCache())
 	if err != nil {
 		env.warnf("linking the deploy to commits: %v", err)
-		return
+		return nil
 	}
 	i := slices.IndexFunc(deploys, func(d journal.Deploy) bool { return d.ID == e.ID })
 	if i < 0 {
+		return nil
+	}
+	return &deploys[i]
+}
+
+// shippedJSON is what show --json says a deploy shipped.
+type shippedJSON struct {
+	Sha string `json:"sha"` // its ref, resolved
+	// Since is the previous deploy of the repository counted from; empty
+	// for the first one recorded, which ships Sha only.
+	Since   string   `json:"since"`
+	Commits []string `json:"commits"`
+}
+
+func shippedOf(d *journal.Deploy) *shippedJSON {
+	if d == nil || d.Sha == "" {
+		return nil
+	}
+	return &shippedJSON{Sha: d.Sha, Since: d.Prev, Commits: nonNil(d.Commits)}
+}
+
+// printShipped prints, for show, the commits a deploy shipped.
+func printShipped(ctx context.Context, env *environment, j *journal.Store, w io.Writer, e journal.Entry) {
+	dp := linkedDeploy(ctx, env, j, e)
+	if dp == nil {
 		return
 	}
-	d := deploys[i]
+	d := *dp
 	switch {
 	case e.Repo == "" || e.Ref == "":
 		fmt.Fprintf(w, "Shipped:  unknown (give the deploy --repo NAME and --ref SHA to link its commits)\n")
