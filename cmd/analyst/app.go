@@ -182,6 +182,7 @@ func newApp(env *environment) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = func(c *cli.Context, err error, _ bool) error { return err }
+		cmd.Category = commandCategory[cmd.Name]
 	}
 	app.After = func(c *cli.Context) error {
 		if env.cmdNotFound != "" {
@@ -218,6 +219,16 @@ func version() string {
 		v = "(devel)"
 	}
 	return v + ", " + bi.GoVersion
+}
+
+// commandCategory groups the commands in --help, in the order a person
+// meets them: what to ask, how changes get in, keeping it all healthy.
+var commandCategory = map[string]string{
+	"ask": "Investigate", "show": "Investigate", "log": "Investigate", "mark": "Investigate",
+	"timeline": "Investigate", "eval": "Investigate", "demo": "Investigate",
+	"index": "Capture", "hook": "Capture", "note": "Capture", "watch": "Capture",
+	"shell-hook": "Capture", "serve": "Capture", "import": "Capture", "export": "Capture",
+	"schedule": "Maintain", "doctor": "Maintain", "forget": "Maintain", "completion": "Maintain",
 }
 
 // reorderArgs lets flags follow positional arguments (`analyst ask "…"

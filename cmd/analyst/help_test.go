@@ -61,3 +61,18 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		t.Error("analyst --help has no examples")
 	}
 }
+
+// Every command has a group in --help.
+func TestEveryCommandHasACategory(t *testing.T) {
+	app := newApp(&environment{stdout: io.Discard, stderr: io.Discard})
+	for _, c := range app.Commands {
+		if !c.Hidden && c.Category == "" {
+			t.Errorf("analyst %s has no category: add it to commandCategory", c.Name)
+		}
+	}
+	for name := range commandCategory {
+		if app.Command(name) == nil {
+			t.Errorf("commandCategory names %q, which is no command", name)
+		}
+	}
+}
