@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ollama/ollama/api"
 	"github.com/urfave/cli/v2"
 
+	"github.com/analyst-dev/analyst/embed"
 	"github.com/analyst-dev/analyst/journal"
 	"github.com/analyst-dev/analyst/retrieval"
 )
@@ -138,12 +140,37 @@ func doctorOllama(ctx context.Context, env *environment) []check {
 	} {
 		if have[m.model] {
 			out = append(out, check{Name: m.name, Status: checkOK, Message: m.model + " is pulled"})
+			if m.name == "embed model" {
+				out = append(out, doctorVectors(ctx, env, c))
+			}
 			continue
 		}
 		out = append(out, check{Name: m.name, Status: checkWarn, Message: m.model + " is not pulled: " + m.use,
 			Fix: "ollama pull " + m.model})
 	}
 	return out
+}
+
+// doctorVectors checks that the index holds vectors of the embedding model
+// as the server has it now (its digest): vectors of the same name made by
+// other weights are not used.
+func doctorVectors(ctx context.Context, env *environment, c *api.Client) check {
+	const fix = "analyst index"
+	store, err := env.indexStore()
+	if err != nil {
+		return check{Name: "vectors", Status: checkWarn, Message: err.Error()}
+	}
+	o := embed.NewOllama(c, env.config.EmbedModel)
+	o.LearnDigest(ctx)
+	name := o.Name()
+	if ds, _, err := retrieval.LoadDenseFor(store.Dir, name); err == nil {
+		return check{Name: "vectors", Status: checkOK, Message: fmt.Sprintf("%d %s of %s", len(ds.Vecs), plural(len(ds.Vecs), "entry", "entries"), name)}
+	}
+	if others, _ := retrieval.DenseFiles(store.Dir, name); len(others) > 0 {
+		return check{Name: "vectors", Status: checkWarn,
+			Message: fmt.Sprintf("%s changed since its vectors were made (pulled again): ask ranks with the built-in vectors", o.Model()), Fix: fix}
+	}
+	return check{Name: "vectors", Status: checkWarn, Message: "no vectors of " + name + " yet: ask ranks with the built-in vectors", Fix: fix}
 }
 
 // doctorJournal checks the journal file, its index and the hooks of the

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ollama/ollama/api"
@@ -45,11 +46,14 @@ func wantCheck(t *testing.T, checks map[string]check, name, status, message, fix
 
 func TestDoctor(t *testing.T) {
 	fake, home, repo := fakeOllamaHome(t)
-	// The fake server lists its two models, as /api/tags does.
+	// The fake server lists its two models, as /api/tags does (the embedding
+	// model's digest when the test sets one).
+	var digest atomic.Value
+	digest.Store("")
 	tags := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/tags" {
 			json.NewEncoder(w).Encode(api.ListResponse{Models: []api.ListModelResponse{
-				{Name: fake.embedModel + ":latest", Model: fake.embedModel + ":latest"},
+				{Name: fake.embedModel + ":latest", Model: fake.embedModel + ":latest", Digest: digest.Load().(string)},
 				{Name: fake.chatModel + ":latest", Model: fake.chatModel + ":latest"},
 			}})
 			return
@@ -85,6 +89,7 @@ func TestDoctor(t *testing.T) {
 	wantCheck(t, c, "permissions", checkOK, "", "")
 	wantCheck(t, c, "index", checkWarn, "1 journal entry is not indexed", "analyst index")
 	wantCheck(t, c, "hook svc", checkWarn, "no post-commit hook", "analyst hook install --repo "+repo)
+	wantCheck(t, c, "vectors", checkOK, "4 entries of ollama/fake-embed", "")
 
 	// Fixed as doctor says: every check passes.
 	mustRun(t, "--home", home, "index")
@@ -97,6 +102,19 @@ func TestDoctor(t *testing.T) {
 	if !strings.Contains(out, "ok    schedule: nightly at 03:30 (systemd user timer)") {
 		t.Errorf("doctor text output:\n%s", out)
 	}
+
+	// The embedding model pulled again with other weights: its vectors are
+	// not used until index makes them again.
+	digest.Store("sha256:" + strings.Repeat("a", 64))
+	mustRun(t, "--home", home, "index")
+	_, c = doctorChecks(t, home)
+	wantCheck(t, c, "vectors", checkOK, "5 entries of ollama/fake-embed@aaaaaaaaaaaa", "")
+	digest.Store("sha256:" + strings.Repeat("b", 64))
+	_, c = doctorChecks(t, home)
+	wantCheck(t, c, "vectors", checkWarn, "fake-embed changed since its vectors were made", "analyst index")
+	mustRun(t, "--home", home, "index")
+	_, c = doctorChecks(t, home)
+	wantCheck(t, c, "vectors", checkOK, "5 entries of ollama/fake-embed@bbbbbbbbbbbb", "")
 
 	// A model missing: a warning naming the pull to run.
 	t.Setenv("ANALYST_CHAT_MODEL", "llama3.2")
