@@ -16,8 +16,9 @@ import (
 	"github.com/analyst-dev/analyst/cmd/analyst/internal/scenarios"
 )
 
-// scenariosRecallAt3Target is the share of incidents, over both splits,
-// whose cause must rank in the top 3 for the ranking to be good enough.
+// scenariosRecallAt3Target is the share of incidents of the tune and
+// holdout splits whose cause must rank in the top 3 for the ranking to be
+// good enough. The blind split is reported beside them.
 const scenariosRecallAt3Target = 0.9
 
 // scenariosRecallAt3Floor is the share the ranking reaches today: a
@@ -223,10 +224,10 @@ func scenarioReport(rs []scenarioResult) string {
 	b.WriteString("\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "split\tn\tR@1\tR@3\tR@5\tMRR\tnot in top 3")
-	for _, split := range []string{scenarios.SplitTune, scenarios.SplitHoldout, "all"} {
+	for _, split := range []string{scenarios.SplitTune, scenarios.SplitHoldout, "tune+holdout", scenarios.SplitBlind, "all"} {
 		var sub []scenarioResult
 		for _, r := range rs {
-			if split == "all" || r.incident.Split == split {
+			if split == "all" || r.incident.Split == split || split == "tune+holdout" && r.incident.Split != scenarios.SplitBlind {
 				sub = append(sub, r)
 			}
 		}
@@ -249,9 +250,15 @@ func TestScenarios(t *testing.T) {
 	if *scenariosReport {
 		fmt.Print(report)
 	}
-	m := scoreScenarios(rs)
+	var set []scenarioResult // the incidents the floor and the target count
+	for _, r := range rs {
+		if r.incident.Split != scenarios.SplitBlind {
+			set = append(set, r)
+		}
+	}
+	m := scoreScenarios(set)
 	if m.r3 < scenariosRecallAt3Floor-1e-9 {
-		t.Errorf("Recall@3 over all incidents is %.3f, below the floor %.3f (a regression); not in the top 3: %s",
+		t.Errorf("Recall@3 over the tune and holdout incidents is %.3f, below the floor %.3f (a regression); not in the top 3: %s",
 			m.r3, scenariosRecallAt3Floor, strings.Join(m.misses, " "))
 	}
 	if m.r3 < scenariosRecallAt3Target {
@@ -272,18 +279,21 @@ func TestScenarios(t *testing.T) {
 // off and returns a table of MRR and Recall@3 per split.
 func scenarioAblation(t *testing.T, s *scenarioHome, full []scenarioResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-22s %-13s %-13s %-13s\n", "without", "tune MRR/R@3", "holdout", "all")
+	fmt.Fprintf(&b, "%-22s %-13s %-13s %-13s %-13s\n", "without", "tune MRR/R@3", "holdout", "blind", "all")
 	row := func(name string, rs []scenarioResult) {
-		var tune, hold []scenarioResult
+		var tune, hold, blind []scenarioResult
 		for _, r := range rs {
-			if r.incident.Split == "holdout" {
+			switch r.incident.Split {
+			case scenarios.SplitHoldout:
 				hold = append(hold, r)
-			} else {
+			case scenarios.SplitBlind:
+				blind = append(blind, r)
+			default:
 				tune = append(tune, r)
 			}
 		}
-		mt, mh, ma := scoreScenarios(tune), scoreScenarios(hold), scoreScenarios(rs)
-		fmt.Fprintf(&b, "%-22s %.3f/%.3f   %.3f/%.3f   %.3f/%.3f\n", name, mt.mrr, mt.r3, mh.mrr, mh.r3, ma.mrr, ma.r3)
+		mt, mh, mb, ma := scoreScenarios(tune), scoreScenarios(hold), scoreScenarios(blind), scoreScenarios(rs)
+		fmt.Fprintf(&b, "%-22s %.3f/%.3f   %.3f/%.3f   %.3f/%.3f   %.3f/%.3f\n", name, mt.mrr, mt.r3, mh.mrr, mh.r3, mb.mrr, mb.r3, ma.mrr, ma.r3)
 	}
 	row("(nothing: full score)", full)
 	for _, a := range ablations {

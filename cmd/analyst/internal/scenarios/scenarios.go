@@ -84,7 +84,7 @@ type History struct {
 type Incident struct {
 	ID    string `json:"id"`
 	Text  string `json:"text"`
-	Split string `json:"split"` // "tune" or "holdout"
+	Split string `json:"split"` // "tune", "holdout" or "blind"
 	Cause string `json:"cause"`
 	After string `json:"after"`
 }
@@ -93,6 +93,10 @@ type Incident struct {
 const (
 	SplitTune    = "tune"
 	SplitHoldout = "holdout"
+	// SplitBlind incidents were written after the last tuning, before any
+	// later change to the ranking: a measure of how it does on reports
+	// nobody tuned for.
+	SplitBlind = "blind"
 )
 
 // LoadIncidents reads and checks an incidents.json file.
@@ -114,8 +118,8 @@ func LoadIncidents(path string) ([]Incident, error) {
 			return nil, fmt.Errorf("%s: incident %d: id, text and cause are required", path, i+1)
 		case seen[in.ID]:
 			return nil, fmt.Errorf("%s: duplicate incident id %q", path, in.ID)
-		case in.Split != SplitTune && in.Split != SplitHoldout:
-			return nil, fmt.Errorf("%s: %s: split %q is neither %q nor %q", path, in.ID, in.Split, SplitTune, SplitHoldout)
+		case in.Split != SplitTune && in.Split != SplitHoldout && in.Split != SplitBlind:
+			return nil, fmt.Errorf("%s: %s: split %q is not %q, %q or %q", path, in.ID, in.Split, SplitTune, SplitHoldout, SplitBlind)
 		}
 		if _, err := ParseAfter(in.After); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", path, in.ID, err)
