@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/analyst-dev/analyst/retrieval/catalog"
@@ -175,8 +176,24 @@ func (ix *Index) Save(path string) error {
 // postings are decoded only for the terms a query asks for and the vectors
 // are used where they lie.
 func Load(path string, cat *catalog.Catalog) (*Index, error) {
+	return load(path, cat, false)
+}
+
+// LoadForQuery is Load for an index that is only queried: the built-in
+// vectors' checksum is checked when they are first read (see
+// CheckVectors), so that a question ranked with other vectors neither
+// reads nor keeps them in memory.
+func LoadForQuery(path string, cat *catalog.Catalog) (*Index, error) {
+	return load(path, cat, true)
+}
+
+func load(path string, cat *catalog.Catalog, lazy bool) (*Index, error) {
 	ix := NewIndex(cat)
-	m, secs, err := openMapped(path, indexMagic, numIndexSections)
+	sec := -1
+	if lazy {
+		sec = secVectors
+	}
+	m, secs, sum, err := openMappedLazy(path, indexMagic, numIndexSections, sec)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +202,25 @@ func Load(path string, cat *catalog.Catalog) (*Index, error) {
 		unmap(m)
 		return nil, err
 	}
+	if lazy {
+		region, want := secs[secVectors], sum
+		ix.stored.check = sync.OnceValue(func() error {
+			if crc32.ChecksumIEEE(region) != want {
+				return ErrDamaged
+			}
+			return nil
+		})
+	}
 	return ix, nil
+}
+
+// CheckVectors reports ErrDamaged if the built-in vectors of an index
+// loaded with LoadForQuery are not what was saved. It reads them once.
+func (ix *Index) CheckVectors() error {
+	if ix.stored == nil || ix.stored.check == nil {
+		return nil
+	}
+	return ix.stored.check()
 }
 
 func (ix *Index) decode(m []byte, secs [][]byte) error {
@@ -262,6 +297,8 @@ type storedIndex struct {
 	disk *diskIndex
 	// vecs is the built-in vectors' region (unit length or zero).
 	vecs []float32
+	// check, when set, verifies vecs against the saved checksum, once.
+	check func() error
 }
 
 // within reports whether v lies in region, a stored (so normalised) region.
@@ -680,53 +717,71 @@ func writeAtomic(path, magic string, nsec int, fill func(*writer)) error {
 // openMapped maps a stored file, checks its header and every section's
 // checksum, and returns the sections.
 func openMapped(path, magic string, nsec int) ([]byte, [][]byte, error) {
+	m, secs, _, err := openMappedLazy(path, magic, nsec, -1)
+	return m, secs, err
+}
+
+// openMappedLazy is openMapped leaving the checksum of section lazy to the
+// caller (see sectionsLazy).
+func openMappedLazy(path, magic string, nsec, lazy int) ([]byte, [][]byte, uint32, error) {
 	m, err := mapFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	secs, err := sections(m, magic, nsec)
+	secs, sum, err := sectionsLazy(m, magic, nsec, lazy)
 	if err != nil {
 		unmap(m)
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	return m, secs, nil
+	return m, secs, sum, nil
 }
 
 func sections(m []byte, magic string, nsec int) ([][]byte, error) {
+	secs, _, err := sectionsLazy(m, magic, nsec, -1)
+	return secs, err
+}
+
+// sectionsLazy is sections without checking the checksum of section lazy
+// (-1: none), which it returns for the caller to check when the section is
+// first read.
+func sectionsLazy(m []byte, magic string, nsec, lazy int) ([][]byte, uint32, error) {
 	if len(m) > 1+len(magic) && m[0] == byte(len(magic)) && string(m[1:1+len(magic)]) == magic {
-		return nil, errStale // format 1: varint-framed, read whole
+		return nil, 0, errStale // format 1: varint-framed, read whole
 	}
 	hs := headerSize(nsec)
 	if int64(len(m)) < hs || string(m[:8]) != magic {
-		return nil, ErrDamaged
+		return nil, 0, ErrDamaged
 	}
 	if crc32.ChecksumIEEE(m[:hs-4]) != binary.LittleEndian.Uint32(m[hs-4:]) {
-		return nil, ErrDamaged
+		return nil, 0, ErrDamaged
 	}
 	if binary.LittleEndian.Uint32(m[8:]) != fileFormat {
-		return nil, errStale
+		return nil, 0, errStale
 	}
 	if binary.LittleEndian.Uint32(m[12:]) != endianMark || int(binary.LittleEndian.Uint32(m[16:])) != nsec {
-		return nil, ErrDamaged
+		return nil, 0, ErrDamaged
 	}
 	secs := make([][]byte, nsec)
 	var last uint64
+	var lazySum uint32
 	for k := range secs {
 		e := m[24+24*k:]
 		off, n, sum := binary.LittleEndian.Uint64(e), binary.LittleEndian.Uint64(e[8:]), binary.LittleEndian.Uint32(e[16:])
 		if off < uint64(hs) || off > uint64(len(m)) || n > uint64(len(m))-off {
-			return nil, ErrDamaged
+			return nil, 0, ErrDamaged
 		}
 		secs[k] = m[off : off+n : off+n]
-		if crc32.ChecksumIEEE(secs[k]) != sum {
-			return nil, ErrDamaged
+		if k == lazy {
+			lazySum = sum
+		} else if crc32.ChecksumIEEE(secs[k]) != sum {
+			return nil, 0, ErrDamaged
 		}
 		last = max(last, off+n)
 	}
 	if last != uint64(len(m)) {
-		return nil, ErrDamaged // something after the sections: not a file Save wrote
+		return nil, 0, ErrDamaged // something after the sections: not a file Save wrote
 	}
-	return secs, nil
+	return secs, lazySum, nil
 }
 
 // reader decodes varints and strings; view makes strings point into b

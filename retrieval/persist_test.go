@@ -172,3 +172,63 @@ func TestOldFormatIsStale(t *testing.T) {
 		t.Errorf("Load of a format-1 file = %v, want stale", err)
 	}
 }
+
+// An index loaded only to be queried checks its built-in vectors when it
+// first reads them: damage there is found by a ranking that uses them, and
+// a ranking with dense vectors neither reads them nor fails. Load, for
+// indexes that are written again, finds it at once.
+func TestBuiltinVectorsCheckedWhenRead(t *testing.T) {
+	ctx := context.Background()
+	end := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	es := synth.Entries(300, 4, end)
+	ix := NewIndex(catalog.Default())
+	if err := ix.Add(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "index.bin")
+	if err := ix.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	q := Query{Text: "connection pool exhausted", At: end, Top: 10}
+
+	// Intact: the same ranking as the index it was saved from.
+	good, err := LoadForQuery(path, catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rankSame(t, "loaded for a query", ix, good, q)
+
+	// A byte of the last section (the built-in vectors) flipped.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-8] ^= 0x40
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, catalog.Default()); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Load of a damaged index: %v, want ErrDamaged", err)
+	}
+	bad, err := LoadForQuery(path, catalog.Default())
+	if err != nil {
+		t.Fatalf("LoadForQuery: %v, want the damage found when the vectors are read", err)
+	}
+	// Dense vectors rank: the built-in ones are not read.
+	ds := &DenseSet{Name: "ollama/test", Dim: 8, Vecs: map[string][]float32{}, Hash: map[string]uint64{}}
+	for i, e := range es {
+		v := make([]float32, ds.Dim)
+		v[i%ds.Dim] = 1
+		ds.Vecs[e.ID] = v
+	}
+	bad.Dense = ds
+	dq := q
+	dq.DenseQuery = []float32{1, 0, 0, 0, 0, 0, 0, 0}
+	if res, err := bad.Rank(ctx, dq, DefaultWeights); err != nil || res.Vectors != "ollama/test" {
+		t.Fatalf("ranking with dense vectors: %v (vectors %q), want an answer that never read the built-in ones", err, res.Vectors)
+	}
+	bad.Dense = nil
+	if _, err := bad.Rank(ctx, q, DefaultWeights); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("ranking with the damaged built-in vectors: %v, want ErrDamaged", err)
+	}
+}

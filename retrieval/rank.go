@@ -283,6 +283,11 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 	reverted := ix.revertsBefore(cand)
 	halfLife := w.HalfLife.Seconds()
+	if len(q.Marks) > 0 {
+		if err := ix.CheckVectors(); err != nil { // marks compare built-in vectors
+			return res, err
+		}
+	}
 	marks := ix.prepareMarks(ctx, q)
 	// score computes candidate i's suspect; the words it matched only when
 	// full (for the ones shown).
@@ -524,6 +529,9 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 			return ix.vectorScores(ctx, Query{Text: q.Text, At: q.At, Top: q.Top}, cand)
 		}
 	} else {
+		if err := ix.CheckVectors(); err != nil {
+			return nil, "", err
+		}
 		for i := range ix.Docs {
 			if !cand[i] {
 				continue

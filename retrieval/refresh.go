@@ -219,10 +219,14 @@ func removeTemps(dir string) {
 // load reads the stored index, or starts a new one when there is none, it is
 // from another version, or it is damaged (with a notice).
 func (s Store) load(full bool, notice func(string)) (*Index, bool, error) {
+	return s.loadWith(full, notice, Load)
+}
+
+func (s Store) loadWith(full bool, notice func(string), load func(string, *catalog.Catalog) (*Index, error)) (*Index, bool, error) {
 	if full {
 		return NewIndex(s.Cat), true, nil
 	}
-	ix, err := Load(s.IndexPath(), s.Cat)
+	ix, err := load(s.IndexPath(), s.Cat)
 	switch {
 	case err == nil:
 		return ix, false, nil
@@ -251,6 +255,20 @@ func (s Store) load(full bool, notice func(string)) (*Index, bool, error) {
 // dense names the embedder whose stored vectors should be loaded beside the
 // built-in ones; empty loads none.
 func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice func(string)) (*Index, int, error) {
+	return s.open(ctx, j, dense, notice, false)
+}
+
+// OpenRebuilt is Open for an index found damaged while ranking (Rank
+// returned ErrDamaged): it builds the index from the journal in memory,
+// leaving the file for the next Refresh to replace.
+func (s Store) OpenRebuilt(ctx context.Context, j *journal.Store, dense string, notice func(string)) (*Index, int, error) {
+	if notice != nil {
+		notice("index file damaged: rebuilding it from the journal")
+	}
+	return s.open(ctx, j, dense, notice, true)
+}
+
+func (s Store) open(ctx context.Context, j *journal.Store, dense string, notice func(string), rebuild bool) (*Index, int, error) {
 	// The stored files may hold text the journal has since rewritten or
 	// removed: rebuild them first (once; Refresh records it).
 	gen, rebuiltFor, err := j.Derived(ctx)
@@ -262,7 +280,8 @@ func (s Store) Open(ctx context.Context, j *journal.Store, dense string, notice 
 			return nil, 0, err
 		}
 	}
-	ix, _, err := s.load(false, notice)
+	// Only queried: the built-in vectors are checked when first read.
+	ix, _, err := s.loadWith(rebuild, notice, LoadForQuery)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -185,6 +186,14 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		return err
 	}
 	res, err := ix.Rank(ctx, q, w)
+	if errors.Is(err, retrieval.ErrDamaged) {
+		// The built-in vectors are checked when first read: damaged, the
+		// index is built again from the journal (in memory; index saves).
+		if ix, _, err = store.OpenRebuilt(ctx, j, denseName, func(s string) { env.warnf("%s", s) }); err != nil {
+			return failErr(err, "run 'analyst index --full' to rebuild the index", "opening index: %v", err)
+		}
+		res, err = ix.Rank(ctx, q, w)
+	}
 	if err != nil {
 		return failErr(err, "", "ranking: %v", err)
 	}
