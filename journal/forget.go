@@ -324,61 +324,27 @@ func remaskEnrichments(ctx context.Context, tx *sql.Tx) (int, error) {
 // remaskMarksAndSnapshots masks again the incidents of marks and the text
 // kept of watched files. Both tables are small: read whole, then written.
 func remaskMarksAndSnapshots(ctx context.Context, tx *sql.Tx) (int, error) {
-	type mark struct {
-		id   int64
-		text string
-	}
-	var marks []mark
-	rows, err := tx.QueryContext(ctx, `SELECT id, incident FROM marks`)
+	marks, err := keyedTexts(ctx, tx, `SELECT id, incident FROM marks`)
 	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var m mark
-		if err := rows.Scan(&m.id, &m.text); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		marks = append(marks, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	changed := 0
 	for _, m := range marks {
 		if text, found := redactor(m.text); found != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE marks SET incident = ? WHERE id = ?`, text, m.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE marks SET incident = ? WHERE id = ?`, text, m.key); err != nil {
 				return 0, err
 			}
 			changed++
 		}
 	}
-
-	if _, err := tx.ExecContext(ctx, watchedSchema); err != nil {
-		return 0, err
-	}
-	type snap struct{ path, state string }
-	var snaps []snap
-	if rows, err = tx.QueryContext(ctx, `SELECT path, state FROM watched`); err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var sn snap
-		if err := rows.Scan(&sn.path, &sn.state); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		snaps = append(snaps, sn)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	snaps, err := keyedTexts(ctx, tx, `SELECT path, state FROM watched`)
+	if err != nil {
 		return 0, err
 	}
 	for _, sn := range snaps {
 		var st FileState
-		if err := unmarshalState(sn.state, &st); err != nil {
-			return 0, fmt.Errorf("watched file %s: %w", sn.path, err)
+		if err := unmarshalState(sn.text, &st); err != nil {
+			return 0, fmt.Errorf("watched file %v: %w", sn.key, err)
 		}
 		text, found := redactor(st.Content)
 		if found == nil {
@@ -389,12 +355,36 @@ func remaskMarksAndSnapshots(ctx context.Context, tx *sql.Tx) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE watched SET state = ? WHERE path = ?`, string(b), sn.path); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE watched SET state = ? WHERE path = ?`, string(b), sn.key); err != nil {
 			return 0, err
 		}
 		changed++
 	}
 	return changed, nil
+}
+
+// keyedText is a row's key and text.
+type keyedText struct {
+	key  any
+	text string
+}
+
+// keyedTexts reads every row of query, which selects a key and a text.
+func keyedTexts(ctx context.Context, tx *sql.Tx, query string) ([]keyedText, error) {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []keyedText
+	for rows.Next() {
+		var r keyedText
+		if err := rows.Scan(&r.key, &r.text); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // How long a scrub waits for other processes to stop reading: a forget
