@@ -89,10 +89,18 @@ func TestEditorEmacs(t *testing.T) {
 	incident := filepath.Join(work, "incident.txt")
 	os.WriteFile(incident, []byte(editorIncident), 0o644)
 	answer := filepath.Join(work, "answer.txt")
+	// The command returns at once; the test waits for the answer as Emacs
+	// would go on running (at most a minute).
 	cmd := exec.Command(emacs, "--batch", "-Q", "-l", lib, "--eval", `(progn
   (find-file `+elispString(incident)+`)
-  (analyst-ask-region (point-min) (point-max))
+  (let ((proc (analyst-ask-region (point-min) (point-max)))
+        (deadline (+ (float-time) 60)))
+    (unless (processp proc) (error "analyst-ask-region returned %S, not its process" proc))
+    (while (and (not (buffer-local-value 'analyst--done (get-buffer "*analyst*")))
+                (< (float-time) deadline))
+      (accept-process-output nil 0.05)))
   (with-current-buffer "*analyst*"
+    (unless analyst--done (error "analyst did not finish"))
     (unless (eq major-mode 'special-mode) (error "the answer buffer is in %s" major-mode))
     (write-region nil nil `+elispString(answer)+`)))`)
 	cmd.Dir = work
