@@ -281,39 +281,19 @@ func remaskEntries(ctx context.Context, tx *sql.Tx) (int, error) {
 
 func remaskEnrichments(ctx context.Context, tx *sql.Tx) (int, error) {
 	changed := 0
-	var after int64
+	var after any = int64(0)
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT seq, text FROM enrichments WHERE seq > ? ORDER BY seq LIMIT ?`, after, remaskBatch)
-		if err != nil {
-			return 0, err
-		}
-		type row struct {
-			seq  int64
-			text string
-		}
-		var batch []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.seq, &r.text); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			batch = append(batch, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, err
-		}
-		if len(batch) == 0 {
-			return changed, nil
+		batch, err := keyedTexts(ctx, tx, `SELECT seq, text FROM enrichments WHERE seq > ? ORDER BY seq LIMIT ?`, after, remaskBatch)
+		if err != nil || len(batch) == 0 {
+			return changed, err
 		}
 		for _, r := range batch {
-			after = r.seq
+			after = r.key
 			text, found := redactor(r.text)
 			if found == nil {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE enrichments SET text = ? WHERE seq = ?`, text, r.seq); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE enrichments SET text = ? WHERE seq = ?`, text, r.key); err != nil {
 				return 0, err
 			}
 			changed++
@@ -370,8 +350,8 @@ type keyedText struct {
 }
 
 // keyedTexts reads every row of query, which selects a key and a text.
-func keyedTexts(ctx context.Context, tx *sql.Tx, query string) ([]keyedText, error) {
-	rows, err := tx.QueryContext(ctx, query)
+func keyedTexts(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]keyedText, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
