@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("opening journal: %w", err)
 	}
 	s := &Store{db: db, path: path}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateWaiting(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -153,6 +153,25 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// migrateWaiting is migrate, tried again while the journal is busy. A
+// connection's first statement can meet SQLITE_BUSY at once, without the
+// busy timeout, while another process is creating the journal or switching
+// it to WAL mode; a new connection a moment later finds it done.
+func (s *Store) migrateWaiting(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err := s.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
+}
 
 func (s *Store) migrate(ctx context.Context) error {
 	var v int

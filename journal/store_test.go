@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -29,6 +30,14 @@ func TestMain(m *testing.M) {
 func writerProcess(path string) int {
 	ctx := context.Background()
 	n, _ := strconv.Atoi(os.Getenv("JOURNAL_TEST_COUNT"))
+	if start := os.Getenv("JOURNAL_TEST_START"); start != "" {
+		// Wait for the go, so that every writer opens at the same moment.
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+			if _, err := os.Stat(start); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
+	}
 	s, err := Open(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -276,6 +285,54 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 	s.List(context.Background(), Filter{}, func(e Entry) error { ids[e.ID] = true; return nil })
 	if len(ids) != procs*each {
 		t.Fatalf("%d distinct ids, want %d", len(ids), procs*each)
+	}
+}
+
+// TestConcurrentFirstOpen starts many processes at the same moment on a
+// journal that does not exist yet, as hooks of several repositories may on
+// a fresh machine: each must create or open it and add its note.
+func TestConcurrentFirstOpen(t *testing.T) {
+	const rounds, procs = 12, 12
+	for r := range rounds {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "home", "journal.db")
+		start := filepath.Join(dir, "go")
+		var wg sync.WaitGroup
+		errs := make(chan error, procs)
+		for range procs {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "JOURNAL_TEST_WRITER="+path, "JOURNAL_TEST_COUNT=1", "JOURNAL_TEST_START="+start)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			wg.Go(func() {
+				if err := cmd.Wait(); err != nil {
+					errs <- fmt.Errorf("round %d: writer: %v: %s", r, err, out.String())
+				}
+			})
+		}
+		if err := os.WriteFile(start, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.Stats(context.Background())
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Entries != procs {
+			t.Fatalf("round %d: journal holds %d notes, want %d", r, st.Entries, procs)
+		}
 	}
 }
 
