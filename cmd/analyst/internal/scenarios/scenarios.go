@@ -84,7 +84,7 @@ type History struct {
 type Incident struct {
 	ID    string `json:"id"`
 	Text  string `json:"text"`
-	Split string `json:"split"` // "tune", "holdout" or "blind"
+	Split string `json:"split"` // "tune", "holdout", "blind" or "novel"
 	Cause string `json:"cause"`
 	After string `json:"after"`
 }
@@ -97,6 +97,11 @@ const (
 	// later change to the ranking: a measure of how it does on reports
 	// nobody tuned for.
 	SplitBlind = "blind"
+	// SplitNovel incidents have causes that are kinds of change no tune,
+	// holdout or blind incident has, written before any change to the
+	// ranking or catalogue made after them: a measure of how it does on
+	// kinds of change nobody tuned for.
+	SplitNovel = "novel"
 )
 
 // LoadIncidents reads and checks an incidents.json file.
@@ -118,8 +123,8 @@ func LoadIncidents(path string) ([]Incident, error) {
 			return nil, fmt.Errorf("%s: incident %d: id, text and cause are required", path, i+1)
 		case seen[in.ID]:
 			return nil, fmt.Errorf("%s: duplicate incident id %q", path, in.ID)
-		case in.Split != SplitTune && in.Split != SplitHoldout && in.Split != SplitBlind:
-			return nil, fmt.Errorf("%s: %s: split %q is not %q, %q or %q", path, in.ID, in.Split, SplitTune, SplitHoldout, SplitBlind)
+		case in.Split != SplitTune && in.Split != SplitHoldout && in.Split != SplitBlind && in.Split != SplitNovel:
+			return nil, fmt.Errorf("%s: %s: split %q is not %q, %q, %q or %q", path, in.ID, in.Split, SplitTune, SplitHoldout, SplitBlind, SplitNovel)
 		}
 		if _, err := ParseAfter(in.After); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", path, in.ID, err)
