@@ -224,10 +224,10 @@ func scenarioReport(rs []scenarioResult) string {
 	b.WriteString("\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "split\tn\tR@1\tR@3\tR@5\tMRR\tnot in top 3")
-	for _, split := range []string{scenarios.SplitTune, scenarios.SplitHoldout, "tune+holdout", scenarios.SplitBlind, "all"} {
+	for _, split := range []string{scenarios.SplitTune, scenarios.SplitHoldout, "tune+holdout", scenarios.SplitBlind, scenarios.SplitNovel, "all"} {
 		var sub []scenarioResult
 		for _, r := range rs {
-			if split == "all" || r.incident.Split == split || split == "tune+holdout" && r.incident.Split != scenarios.SplitBlind {
+			if split == "all" || r.incident.Split == split || split == "tune+holdout" && (r.incident.Split == scenarios.SplitTune || r.incident.Split == scenarios.SplitHoldout) {
 				sub = append(sub, r)
 			}
 		}
@@ -252,7 +252,7 @@ func TestScenarios(t *testing.T) {
 	}
 	var set []scenarioResult // the incidents the floor and the target count
 	for _, r := range rs {
-		if r.incident.Split != scenarios.SplitBlind {
+		if r.incident.Split == scenarios.SplitTune || r.incident.Split == scenarios.SplitHoldout {
 			set = append(set, r)
 		}
 	}
@@ -288,6 +288,8 @@ func scenarioAblation(t *testing.T, s *scenarioHome, full []scenarioResult) stri
 				hold = append(hold, r)
 			case scenarios.SplitBlind:
 				blind = append(blind, r)
+			case scenarios.SplitNovel:
+				// only in "all"
 			default:
 				tune = append(tune, r)
 			}
