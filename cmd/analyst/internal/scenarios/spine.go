@@ -14,6 +14,10 @@ var noteSpecs = []noteSpec{
 	{day: 84, clock: "11:35", kind: "deploy", tags: []string{"deploy", "production"}, text: "deploying shopfront 2.4.0 to production"},
 	{day: 83, clock: "09:50", kind: "ops", tags: []string{"tls", "ingress"}, text: "renewed the wildcard TLS certificate for shop.example"},
 	{day: 80, clock: "16:20", kind: "ops", tags: []string{"redis"}, text: "upgraded the shared Redis cluster to 7.2.4 (managed service, no downtime)"},
+	{
+		day: 76, clock: "19:30", kind: "ops", tags: []string{"mongo", "storage"}, cause: "mongo-storage-class",
+		text: "moved the Mongo data volumes (wishlists, reviews) from the ssd to the standard storage class to cut the disk bill; 40 GB, one member at a time",
+	},
 	{day: 77, clock: "11:30", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.5.0 to production"},
 	{day: 74, clock: "15:05", kind: "decision", tags: []string{"payments", "paygate"}, text: "PayGate: require 3-D Secure for every card payment above 250 EUR"},
 	{day: 70, clock: "11:00", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.6.0 to production"},
@@ -24,6 +28,11 @@ var noteSpecs = []noteSpec{
 	{day: 66, clock: "13:50", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.7.0 to production"},
 	{day: 62, clock: "10:30", kind: "ops", tags: []string{"postgres", "storage"}, text: "enabled storage autoscaling on the primary Postgres volume (max 500 GB)"},
 	{day: 63, clock: "11:20", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.8.0 to production"},
+	{day: 61, clock: "12:00", kind: "deploy", tags: []string{"merchant-app"}, text: "released merchant app 1.8 to the App Store and Google Play (bulk price edits)"},
+	{
+		day: 59, clock: "17:40", kind: "config", tags: []string{"cdn", "security"}, cause: "cdn-bot-challenge",
+		text: "turned on bot protection (JavaScript challenge for suspected bots) for /api/* in the CDN dashboard; scrapers were pulling the whole catalogue every hour",
+	},
 	{day: 60, clock: "14:00", kind: "config", tags: []string{"email", "dns"}, text: "mail relay: added DKIM and SPF records for shop.example"},
 	{
 		day: 56, clock: "09:30", kind: "ops", tags: []string{"redis", "memory"}, cause: "redis-eviction-policy",
@@ -32,6 +41,7 @@ var noteSpecs = []noteSpec{
 	{day: 55, clock: "10:05", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.9.0 to production"},
 	{day: 53, clock: "09:40", kind: "ops", tags: []string{"postgres", "backup"}, text: "moved the nightly Postgres backups to 02:00 UTC, away from the report jobs"},
 	{day: 49, clock: "11:10", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.10.0 to production"},
+	{day: 46, clock: "10:10", kind: "decision", tags: []string{"marketing", "promotions"}, text: "newsletter: a 20% welcome code for new subscribers from this weekend; marketing creates it in the back office"},
 	{day: 45, clock: "17:20", kind: "decision", tags: []string{"fraud", "payments"}, text: "fraud rules: orders from new accounts above 1000 EUR go to manual review"},
 	{day: 41, clock: "09:30", kind: "decision", tags: []string{"process"}, text: "Black Friday: code freeze from Nov 23 to Nov 30, fixes only"},
 	{day: 42, clock: "14:25", kind: "deploy", tags: []string{"deploy", "production"}, text: "deploying shopfront 2.11.0 to production"},
@@ -46,10 +56,16 @@ var noteSpecs = []noteSpec{
 		text: "lowered the fraud score threshold in the risk provider dashboard from 80 to 45 after the chargeback spike",
 	},
 	{day: 28, clock: "10:50", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.13.0 to production"},
+	{day: 28, clock: "16:00", kind: "deploy", tags: []string{"app", "ios", "android"}, text: "released the iOS and Android apps 5.3 (order tracking on the order screen)"},
 	{day: 26, clock: "15:40", kind: "ops", tags: []string{"payments", "secrets"}, text: "rotated the PayGate API key (scheduled yearly rotation)"},
 	{
 		day: 20, clock: "11:00", kind: "config", tags: []string{"cdn", "caching"}, cause: "cdn-cache-ttl",
 		text: "raised the CDN edge cache TTL for /api/products/* to 24h in the CDN dashboard to cut origin load",
+	},
+	{day: 21, clock: "15:30", kind: "ops", tags: []string{"warehouse"}, text: "warehouse: second label printer set up at packing station 2, same label page (labels.shop.example)"},
+	{
+		day: 18, clock: "14:00", kind: "ops", tags: []string{"postgres", "connections"}, cause: "pg-idle-session-timeout",
+		text: "set idle_session_timeout to 60s on the primary Postgres in the provider console; idle client connections were taking up most of max_connections",
 	},
 	{day: 18, clock: "16:10", kind: "ops", tags: []string{"workers", "capacity"}, text: "scaled the worker deployment to 4 replicas for Black Friday week"},
 	{day: 14, clock: "10:40", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.14.0 to production"},
@@ -630,6 +646,286 @@ Babel. Storefront copy defaults to English since the relaunch.`,
 			ops: []op{
 				edit("config/production.env", "DEFAULT_LOCALE=en_US\n", "DEFAULT_LOCALE=de_DE\n"),
 			}},
+
+		// ---- the novel split: its causes, their distractors and fixes ----
+		{day: 88, clock: "16:00", who: priya, subject: "Product page: placeholder image when a product has no photo",
+			body: `New products from the supplier feed arrive without photos; the app showed an empty grey box.`,
+			ops: []op{
+				edit("shop/api/products.py", "        \"image\": row[5],\n", "        \"image\": row[5] or \"static/placeholder.jpg\",\n"),
+			}},
+		{day: 87, clock: "11:40", who: tomas, subject: "config: production.env lists only what differs from the defaults", cause: "media-bucket-default",
+			body: `
+Half of production.env repeated the defaults in settings.py, so changing a
+default never reached production. Drop the lines that equal their default.
+The media buckets are named after the environment, so MEDIA_BUCKET defaults
+to shop-media-<APP_ENV> now; development keeps shop-media-dev in its file.`,
+			ops: []op{
+				edit("config/production.env", "LOG_LEVEL=INFO\n", ""),
+				edit("config/production.env", "SESSION_TTL=720\n", ""),
+				edit("config/production.env", "MAIL_FROM=orders@shop.example\n", ""),
+				edit("config/production.env", "MEDIA_BUCKET=shop-media-prod\n", ""),
+				edit("config/staging.env", "MEDIA_BUCKET=shop-media-staging\n", ""),
+				appendTo("config/development.env", "MEDIA_BUCKET=shop-media-dev\n"),
+				edit("shop/settings.py", "MEDIA_BUCKET = env(\"MEDIA_BUCKET\", \"shop-media-dev\")\n", "MEDIA_BUCKET = env(\"MEDIA_BUCKET\", f\"shop-media-{APP_ENV}\")\n"),
+			}},
+		{day: 84, clock: "16:30", who: tomas, subject: "Photos showed as broken images: the media bucket is shop-media-prod", fixes: "media-bucket-default",
+			body: `
+Since Friday new product photos went to shop-media-production, the bucket
+left over from the monorepo, while the site serves shop-media-prod. Set the
+bucket explicitly again; the photos and their thumbnails are copied over.`,
+			ops: []op{
+				edit("config/production.env", "CDN_BASE_URL=https://cdn.shop.example\n", "MEDIA_BUCKET=shop-media-prod\nCDN_BASE_URL=https://cdn.shop.example\n"),
+			}},
+		{day: 81, clock: "15:30", who: dana, subject: "Wishlists: say why a wishlist holds at most 200 items",
+			ops: []op{
+				edit("shop/api/wishlists.py", "MAX_ITEMS = 200\n", "MAX_ITEMS = 200  # the wishlist page looks up the price of every item when it loads\n"),
+			}},
+		{day: 73, clock: "17:30", who: aisha, subject: "docs: Mongo needs ssd volumes, wishlists and reviews were slow on standard disks", fixes: "mongo-storage-class",
+			ops: []op{
+				appendTo("docs/architecture.md", "\nMongoDB: keep its volumes on the ssd storage class. On the standard (HDD)\nclass every wishlist and review read waits on the disk: seconds, not\nmilliseconds.\n"),
+			}},
+		{day: 70, clock: "15:20", who: priya, subject: "Shipped email: link to the order in the customer's account",
+			ops: []op{
+				edit("shop/templates/email/order_shipped.txt", "good news: your order {number} has shipped.\n",
+					"good news: your order {number} has shipped.\nSee it in your account: https://shop.example/account/orders/{number}\n"),
+			}},
+		{day: 68, clock: "11:30", who: priya, subject: "Session cookie: SameSite=Strict", cause: "session-cookie-samesite",
+			body: `
+From the pen test report (finding 4, medium): the session cookie should not
+be sent with requests that other sites start. Strict does that, and the API
+is only ever called from our own pages.`,
+			ops: []op{
+				edit("shop/auth.py", "httponly=True, secure=True, samesite=\"Lax\")", "httponly=True, secure=True, samesite=\"Strict\")"),
+			}},
+		{day: 66, clock: "10:00", who: priya, subject: "Session cookie: back to Lax, links from emails and the bank's card check logged customers out", fixes: "session-cookie-samesite",
+			body: `
+Strict leaves the cookie off every navigation that starts on another site:
+a link in an email, the return from the card issuer's 3-D Secure page.
+Lax still keeps it off cross-site POSTs, which is what the finding was about.`,
+			ops: []op{
+				edit("shop/auth.py", "httponly=True, secure=True, samesite=\"Strict\")", "httponly=True, secure=True, samesite=\"Lax\")"),
+			}},
+		{day: 63, clock: "16:00", who: priya, subject: "Search: log queries that find nothing",
+			body: `Merchandising wants to know what people look for that we don't sell.`,
+			ops: []op{
+				edit("shop/api/products.py", "from flask import Blueprint, abort, request\n", "import logging\n\nfrom flask import Blueprint, abort, request\n"),
+				edit("shop/api/products.py", "bp = Blueprint(\"products\", __name__, url_prefix=\"/api/products\")\n",
+					"bp = Blueprint(\"products\", __name__, url_prefix=\"/api/products\")\nlog = logging.getLogger(__name__)\n"),
+				edit("shop/api/products.py", "    return {\"results\": search_products(q, page=int(request.args.get(\"page\", 1)))}\n",
+					"    results = search_products(q, page=int(request.args.get(\"page\", 1)))\n    if not results:\n        log.info(\"search without results: %r\", q)\n    return {\"results\": results}\n"),
+			}},
+		{day: 62, clock: "14:40", who: priya, subject: "Search: ignore queries shorter than 4 characters", cause: "search-min-length",
+			body: `
+A third of the search requests are two or three letters from crawlers
+walking the alphabet ("aa", "ab", "ac"...), each one a full text query on
+the primary. People type whole words.`,
+			ops: []op{
+				edit("shop/api/products.py", "    if len(q) < 2:\n        return {\"results\": []}\n", "    if len(q) < 4:  # shorter queries are nearly all crawlers\n        return {\"results\": []}\n"),
+			}},
+		{day: 56, clock: "10:30", who: priya, subject: "Search: short words like \"tee\" and \"öl\" find products again", fixes: "search-min-length",
+			body: `
+Three letters are real searches, in German above all (Tee, Öl, Eis) and for
+USB or a mug. Back to 2; the crawlers are a job for the rate limit.`,
+			ops: []op{
+				edit("shop/api/products.py", "    if len(q) < 4:  # shorter queries are nearly all crawlers\n", "    if len(q) < 2:\n"),
+			}},
+		{day: 55, clock: "16:00", who: tomas, subject: "docs: on-call: the merchant app says \"Unexpected response from server\"", fixes: "cdn-bot-challenge",
+			ops: []op{
+				appendTo("docs/runbooks/on-call.md", "\n## Merchant app: \"Unexpected response from server\"\n\nThe app gets an HTML page where it expects JSON: usually the CDN's bot\nchallenge, which an app cannot answer. /api/merchant/* and /api/auth/* are\nexempt from bot protection in the CDN dashboard; check the exemption first.\n"),
+			}},
+		{day: 54, clock: "15:10", who: tomas, subject: "healthz: fail when Postgres or Redis can't be reached", cause: "healthz-dependencies",
+			body: `
+Last week a pod lost its database pool after a network blip and answered
+every request with a 500 for an hour, while /healthz said ok and the pod
+stayed in rotation. Check the dependencies, so that a broken pod is taken
+out and restarted.`,
+			ops: []op{
+				edit("shop/app.py", "    def healthz():\n        return {\"ok\": True}\n", healthzDeep),
+			}},
+		{day: 49, clock: "14:00", who: aisha, subject: "docs: on-call: what to expect when Postgres fails over",
+			ops: []op{
+				appendTo("docs/runbooks/on-call.md", "\n## Postgres failover\n\nThe provider's failovers take 20-40 s. Expect slow queries and a burst of\n500s for about that long; the api pools reconnect by themselves.\n"),
+			}},
+		{day: 47, clock: "10:00", who: tomas, subject: "api: a short database wobble no longer restarts every pod at once", fixes: "healthz-dependencies",
+			body: `
+/healthz checks Postgres since last week, and the liveness probe used it:
+20 s of slow queries failed every pod's liveness check together, Kubernetes
+restarted them all, and the cold starts kept the site down for minutes.
+Liveness gets /livez, which only says the process answers; readiness keeps
+/healthz, so a broken pod still leaves rotation.`,
+			ops: []op{
+				edit("shop/app.py", "    @app.get(\"/healthz\")\n", "    @app.get(\"/livez\")\n    def livez():\n        return {\"ok\": True}\n\n    @app.get(\"/healthz\")\n"),
+				edit("deploy/k8s/api-deployment.yaml", "          livenessProbe:\n            httpGet:\n              path: /healthz\n", "          livenessProbe:\n            httpGet:\n              path: /livez\n"),
+			}},
+		{day: 45, clock: "14:20", who: dana, subject: "Promotions: percent codes in hundredths of a percent", cause: "promo-basis-points",
+			body: `
+Marketing wants 12.5% codes for the winter campaign. Percent values are
+stored in basis points from now on (1250 = 12.5%); the migration converts
+the existing codes, so nothing changes for them.`,
+			ops: []op{
+				migration("promotions_percent_basis_points", "-- Percent codes: value in hundredths of a percent (1000 = 10%).\nUPDATE promotions SET value = value * 100 WHERE kind = 'percent';\n"),
+				edit("shop/promotions.py", "    kind: str  # \"percent\" or \"amount\"\n", "    kind: str  # \"percent\" (value in basis points: 1000 = 10%) or \"amount\" (cents)\n"),
+				edit("shop/promotions.py", "        return subtotal_cents * promo.value // 100\n", "        return subtotal_cents * promo.value // 10000\n"),
+				edit("tests/test_promotions.py", "kind=\"percent\", value=10, ", "kind=\"percent\", value=1000, "),
+			}},
+		{day: 41, clock: "11:00", who: dana, subject: "Promotions: new 20% codes took off 0.2%", fixes: "promo-basis-points",
+			body: `
+The back office form still saves percent codes in whole percent, so a code
+created as 20 since Friday took 20 basis points. Convert those, and make
+the database refuse a percent value under 1% until the form takes decimals.`,
+			ops: []op{
+				migration("promotions_whole_percent", "-- Codes created in the back office after the basis-points change were saved\n-- in whole percent.\nUPDATE promotions SET value = value * 100 WHERE kind = 'percent' AND value < 100;\nALTER TABLE promotions ADD CONSTRAINT promotions_percent_basis_points CHECK (kind <> 'percent' OR value >= 100);\n"),
+			}},
+		{day: 40, clock: "11:10", who: priya, subject: "Emails: password reset email from the worker",
+			body: `The api sent it inline over SMTP and a slow relay held a gunicorn worker for 20 s.`,
+			ops: []op{
+				appendTo("shop/workers/tasks/emails.py", passwordResetPy),
+				put("shop/templates/email/password_reset.txt", "Hi,\n\nsomeone (hopefully you) asked to reset the password of your shop.example\naccount. The link works for one hour:\n\n{link}\n\nIf that wasn't you, ignore this email.\n\nshop.example\n"),
+			}},
+		{day: 39, clock: "11:40", who: priya, subject: "Celery: prefetch 8 tasks per worker process", cause: "worker-prefetch",
+			body: `
+Flower shows the worker processes idle a third of the time during the
+evening rush, each waiting on a Redis round trip for its next task. Fetch a
+few ahead; most of our tasks take milliseconds.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    worker_prefetch_multiplier=1,\n", "    worker_prefetch_multiplier=8,\n"),
+			}},
+		{day: 35, clock: "09:30", who: priya, subject: "Celery: prefetch 1 again; emails waited behind thumbnails in the evening", fixes: "worker-prefetch",
+			body: `
+With 8 per process a worker held up to 32 tasks, in the evening often a row
+of thumbnails for the merchants' uploads, and the emails reserved behind
+them waited 20-40 minutes although other workers were free. The short
+tasks were never the problem; the long ones in front of them are.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    worker_prefetch_multiplier=8,\n", "    worker_prefetch_multiplier=1,\n"),
+			}},
+		{day: 34, clock: "16:20", who: dana, subject: "Cart: tell the app which item is sold out",
+			ops: []op{
+				edit("shop/api/cart.py", "    if quantity > inventory.available(sku):\n        return {\"error\": \"not enough stock\"}, 409\n",
+					"    left = inventory.available(sku)\n    if quantity > left:\n        return {\"error\": \"not enough stock\", \"sku\": sku, \"available\": left}, 409\n"),
+			}},
+		{day: 33, clock: "10:50", who: aisha, subject: "Celery beat: drop expire-reservations, the CronJob runs it", cause: "reservation-expiry-beat",
+			body: `
+expire_reservations ran from two places: every 10 minutes from beat and
+every night from the expire-carts CronJob, and the two could release the
+same order at once. One schedule is enough; keep the CronJob, next to the
+other nightly cleanup.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    \"expire-reservations\": {\n        \"task\": \"shop.workers.tasks.maintenance.expire_reservations\",\n        \"schedule\": crontab(minute=\"*/10\"),\n    },\n", ""),
+			}},
+		{day: 31, clock: "14:00", who: aisha, subject: "Release the stock of unpaid orders every 10 minutes again; products showed sold out until the next morning", fixes: "reservation-expiry-beat",
+			body: `
+Unpaid orders hold their stock until they expire. With only the 04:00 run,
+abandoned checkouts piled up reservations all day and products showed sold
+out until the night. Beat runs it every 10 minutes again; the CronJob stays
+as a nightly catch-up.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "app.conf.beat_schedule = {\n",
+					"app.conf.beat_schedule = {\n    \"expire-reservations\": {\n        \"task\": \"shop.workers.tasks.maintenance.expire_reservations\",\n        \"schedule\": crontab(minute=\"*/10\"),\n    },\n"),
+			}},
+		{day: 26, clock: "11:00", who: dana, subject: "Orders API: money as {cents, currency} like the other endpoints", cause: "orders-money-shape",
+			body: `
+serialize_money is the shape every endpoint added this year uses; "My
+orders" was the last one with total_cents and currency side by side. The
+web shop reads the new shape from this release on.`,
+			ops: []op{
+				edit("shop/api/orders.py", "from shop.db import pool\n", "from shop.api.serializers import serialize_money\nfrom shop.db import pool\n"),
+				edit("shop/api/orders.py", "def _number():\n", ordersPublic+"\n\ndef _number():\n"),
+				edit("shop/api/orders.py", "    return {\"orders\": [dict(zip(ORDER_FIELDS, r)) for r in rows]}\n", "    return {\"orders\": [_public(dict(zip(ORDER_FIELDS, r))) for r in rows]}\n"),
+				edit("shop/api/orders.py", "        abort(404)\n    return dict(zip(ORDER_FIELDS, row))\n", "        abort(404)\n    return _public(dict(zip(ORDER_FIELDS, row)))\n"),
+			}},
+		{day: 25, clock: "15:30", who: dana, subject: "My orders: total_cents back next to total; the apps showed 0,00 €", fixes: "orders-money-shape",
+			body: `
+The iOS and Android apps read total_cents and currency, and the versions
+people have installed can't be updated at once. Send both shapes until the
+apps have moved.`,
+			ops: []op{
+				edit("shop/api/orders.py", "    order[\"total\"] = serialize_money(order.pop(\"total_cents\"), order.pop(\"currency\"))\n",
+					"    # total_cents and currency stay for the apps, which read them.\n    order[\"total\"] = serialize_money(order[\"total_cents\"], order[\"currency\"])\n"),
+			}},
+		{day: 20, clock: "09:30", who: dana, subject: "Postgres pool: keep 4 connections open per pod",
+			body: `The first requests after a deploy waited for the pool to open connections.`,
+			ops: []op{
+				edit("config/production.env", "DATABASE_POOL_MIN=2\n", "DATABASE_POOL_MIN=4\n"),
+			}},
+		{day: 19, clock: "14:30", who: tomas, subject: "nginx: HSTS for a year, with subdomains", cause: "hsts-subdomains",
+			body: `
+From the security review: the shop answers plain HTTP on a first visit.
+Tell browsers to use HTTPS only, for every subdomain too, and qualify for
+the browsers' preload list.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    gzip on;\n", "    add_header Strict-Transport-Security \"max-age=31536000; includeSubDomains; preload\" always;\n\n    gzip on;\n"),
+			}},
+		{day: 13, clock: "11:00", who: tomas, subject: "nginx: HSTS without subdomains; the warehouse label page is plain HTTP", fixes: "hsts-subdomains",
+			body: `
+labels.shop.example is the label printer's own web page on the warehouse
+network, HTTP only, and browsers that had visited the shop refused to open
+it. They keep what they were told for the max-age, so the printer gets a
+certificate too (behind the warehouse proxy). No preload.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "max-age=31536000; includeSubDomains; preload\" always;\n", "max-age=31536000\" always;\n"),
+			}},
+		{day: 12, clock: "09:40", who: dana, subject: "db: check pooled connections before use; the first request after a quiet spell failed", fixes: "pg-idle-session-timeout",
+			body: `
+The primary closes sessions that have been idle for 60 s, and the pool kept
+handing out those dead connections: the first request on each after a quiet
+spell failed with "server closed the connection unexpectedly". Check a
+connection before it is handed out.`,
+			ops: []op{
+				edit("shop/db.py", "    open=False,\n)\n", "    check=ConnectionPool.check_connection,\n    open=False,\n)\n"),
+			}},
+		{day: 10, clock: "15:00", who: priya, subject: "Merchant app: refuse photos over 20 MB with a clear message",
+			ops: []op{
+				edit("shop/api/merchant.py", "    if photo is None or photo.mimetype not in ALLOWED:\n        abort(400)\n",
+					"    if photo is None or photo.mimetype not in ALLOWED:\n        abort(400)\n    if request.content_length and request.content_length > 20 * 1024 * 1024:\n        return {\"error\": \"Photos can be at most 20 MB.\"}, 413\n"),
+			}},
+		{day: 11, clock: "14:00", who: priya, subject: "Translations: \"Price\" and \"incl. VAT\" in German and French",
+			ops: []op{
+				appendTo("shop/translations/de/LC_MESSAGES/messages.po", "\nmsgid \"Price\"\nmsgstr \"Preis\"\n\nmsgid \"incl. VAT\"\nmsgstr \"inkl. MwSt.\"\n"),
+				appendTo("shop/translations/fr/LC_MESSAGES/messages.po", "\nmsgid \"Price\"\nmsgstr \"Prix\"\n\nmsgid \"incl. VAT\"\nmsgstr \"TVA incluse\"\n"),
+			}},
+		{day: 6, clock: "11:20", who: dana, subject: "Product API: cache product pages in Redis for 10 minutes", cause: "product-cache-key",
+			body: `
+A product page runs four queries (product, price, also bought, similar) and
+is a third of the api's database time at peak. Keep the whole response in
+Redis for 10 minutes; that is within what the CDN already allows.`,
+			ops: []op{
+				edit("shop/api/products.py", "import logging\n", "import json\nimport logging\n"),
+				edit("shop/api/products.py", "from shop.i18n import format_price\n", "from shop.i18n import format_price\nfrom shop.redis_client import redis\n"),
+				edit("shop/api/products.py", "def product(slug):\n    with pool.connection() as conn:\n",
+					"def product(slug):\n    cached = redis.get(f\"product:{slug}\")\n    if cached is not None:\n        return json.loads(cached), 200, {\"Cache-Control\": \"public, max-age=300\"}\n    with pool.connection() as conn:\n"),
+				edit("shop/api/products.py", "    return body, 200, {\"Cache-Control\": \"public, max-age=300\"}\n",
+					"    redis.setex(f\"product:{slug}\", 600, json.dumps(body))\n    return body, 200, {\"Cache-Control\": \"public, max-age=300\"}\n"),
+			}},
+		{day: 4, clock: "10:30", who: priya, subject: "Drop pillow-heif, Pillow opens HEIC itself now", cause: "heic-dependency-dropped",
+			body: `
+Pillow 11 reads the modern formats from phones without a plugin, so
+pillow-heif and the 40 MB of libheif it puts in the image can go.`,
+			ops: []op{
+				edit("shop/workers/tasks/thumbnails.py", "from pillow_heif import register_heif_opener\n", ""),
+				edit("shop/workers/tasks/thumbnails.py", "register_heif_opener()\n", ""),
+				edit("requirements.txt", "pillow-heif==0.16.0\n", ""),
+			}},
+		{day: 4, clock: "16:00", who: dana, subject: "Product cache: one entry per language; prices showed in another language's format", fixes: "product-cache-key",
+			body: `
+A cached product kept the price formatted for whoever asked first, so the
+English shop showed "24,99 €" and the German one "€24.99". Key the entry by
+locale as well.`,
+			ops: []op{
+				edit("shop/api/products.py", "from shop.i18n import format_price\n", "from shop.i18n import format_price, request_locale\n"),
+				edit("shop/api/products.py", "    cached = redis.get(f\"product:{slug}\")\n", "    key = f\"product:{slug}:{request_locale()}\"\n    cached = redis.get(key)\n"),
+				edit("shop/api/products.py", "    redis.setex(f\"product:{slug}\", 600, json.dumps(body))\n", "    redis.setex(key, 600, json.dumps(body))\n"),
+			}},
+		{day: 3, clock: "11:00", who: priya, subject: "Thumbnails for iPhone photos again: pillow-heif is back", fixes: "heic-dependency-dropped",
+			body: `
+Pillow doesn't open HEIC without the plugin after all, so every iPhone
+photo since yesterday failed with "cannot identify image file". Their
+thumbnails are queued again.`,
+			ops: []op{
+				edit("shop/workers/tasks/thumbnails.py", "from PIL import Image, ImageOps\n", "from PIL import Image, ImageOps\nfrom pillow_heif import register_heif_opener\n"),
+				edit("shop/workers/tasks/thumbnails.py", "s3 = boto3.client(\"s3\")\n", "register_heif_opener()\ns3 = boto3.client(\"s3\")\n"),
+				appendTo("requirements.txt", "pillow-heif==0.16.0\n"),
+			}},
 	}
 }
 
@@ -1020,4 +1316,27 @@ def send_payment_reminder(self, number):
     number, _, _, _, email, first_name = _order(number)
     body = (TEMPLATES / "payment_reminder.txt").read_text().format(first_name=first_name, number=number)
     _send(email, f"Your order {number} is waiting for payment", body)
+`
+
+const healthzDeep = `    def healthz():
+        from shop.redis_client import redis
+
+        with db.pool.connection(timeout=2) as conn:
+            conn.execute("SELECT 1")
+        redis.ping()
+        return {"ok": True}
+`
+
+const passwordResetPy = `
+
+@app.task(bind=True, max_retries=5, default_retry_delay=60)
+def send_password_reset(self, email, link):
+    body = (TEMPLATES / "password_reset.txt").read_text().format(link=link)
+    _send(email, "Reset your shop.example password", body)
+`
+
+const ordersPublic = `def _public(order):
+    """An order as the API shows it: money as {cents, currency}."""
+    order["total"] = serialize_money(order.pop("total_cents"), order.pop("currency"))
+    return order
 `
