@@ -33,6 +33,8 @@ var scenariosEnd = time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
 
 var scenariosReport = flag.Bool("scenarios.report", false, "print the symptom-scenario table and metrics to stdout")
 
+var scenariosKeep = flag.String("scenarios.keep", "", "build the history and the analyst home into this new `directory` and keep them, for asking by hand (analyst --home DIR/home ask --at ...)")
+
 var scenariosAblate = flag.Bool("scenarios.ablate", false, "also ask with each part of the score off (eval --ablate's parts) and print what each adds")
 
 // scenarioResult is where one incident's cause ranked.
@@ -108,6 +110,14 @@ func setupScenarios(tb testing.TB) *scenarioHome {
 		tb.Fatal(err)
 	}
 	work := tb.TempDir()
+	if *scenariosKeep != "" {
+		if err := os.Mkdir(*scenariosKeep, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if work, err = filepath.Abs(*scenariosKeep); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	tb.Chdir(work) // ask indexes the repository it runs in: run outside any
 	for _, kv := range isolatedEnv(work) {
 		k, v, _ := strings.Cut(kv, "=")
