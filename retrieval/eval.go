@@ -209,5 +209,6 @@ func weightKnobs(w *Weights) map[string]*float64 {
 		"lexical": &w.Lexical, "symptom": &w.Symptom, "vector": &w.Vector, "dense": &w.Dense,
 		"recency": &w.Recency, "k1": &w.K1, "trace": &w.Trace, "related": &w.RelatedStrength,
 		"headline": &w.Headline, "intro": &w.Intro, "root": &w.Root, "reverted": &w.Reverted,
+		"onset": &w.Onset, "after-onset": &w.AfterOnset,
 	}
 }

@@ -43,6 +43,9 @@ type Query struct {
 	// Deployed maps a change's id to when a deploy before At shipped it;
 	// the recency prior counts from then (see liveSince). Nil: commit times.
 	Deployed map[string]time.Time
+	// Location reads the weekdays and day parts of the incident's text
+	// ("since Friday evening", see ParseOnset); nil is the local time zone.
+	Location *time.Location
 }
 
 // Weights tune how the parts of a score combine. The zero value is not
@@ -79,6 +82,14 @@ type Weights struct {
 	Intro float64
 	// HalfLife is the age at which the recency prior halves.
 	HalfLife time.Duration
+	// Onset weighs how close before the onset the report gives ("since
+	// Friday evening") a change went live, and AfterOnset multiplies the
+	// score of a change that went live after that onset: it cannot have
+	// started the problem, though a report's times are not always exact.
+	// OnsetHalfLife is the lead before the onset at which Onset halves.
+	Onset         float64
+	AfterOnset    float64
+	OnsetHalfLife time.Duration
 	// Reverted multiplies the score of a change reverted before the incident.
 	Reverted float64
 	// Root multiplies the score of the first commit of a history: it made
@@ -108,6 +119,9 @@ var DefaultWeights = Weights{
 	RelatedStrength: 0.17,
 	RelatedSymptom:  0.2,
 	HalfLife:        365 * 24 * time.Hour,
+	Onset:           0.6,
+	AfterOnset:      0.5,
+	OnsetHalfLife:   2 * 24 * time.Hour,
 	Reverted:        0.5,
 	Root:            0.3,
 }
@@ -124,6 +138,12 @@ type Suspect struct {
 	Intro   float64
 	Vector  float64 // normalised vector part, 0..1
 	Recency float64 // recency prior, 0..1
+	// Onset is how close before the report's onset the change went live,
+	// 0..1; AfterOnset is set when it went live after it.
+	Onset      float64
+	AfterOnset bool
+	// OnsetPhrase is the report's words that gave the onset, if any.
+	OnsetPhrase string
 	// Trace is located evidence from the incident's stack trace, if any.
 	Trace Evidence
 	// Coverage is the share of the incident's information (its words,
@@ -160,6 +180,8 @@ type Result struct {
 	// only the closest changes.
 	Related bool
 	Vectors string // embedder whose vectors ranked
+	// Onset is when the report says the problem began, if it says.
+	Onset *Onset
 }
 
 // Rank returns the changes most likely to have caused the incident.
@@ -189,7 +211,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 			}
 		}
 	}
-	res := Result{Candidates: n}
+	res := Result{Candidates: n, Onset: ParseOnset(q.Text, q.At, q.Location)}
 	if n == 0 || q.Top <= 0 {
 		return res, nil
 	}
@@ -283,6 +305,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 	reverted := ix.revertsBefore(cand)
 	halfLife := w.HalfLife.Seconds()
+	onsetHalfLife := w.OnsetHalfLife.Seconds()
 	if len(q.Marks) > 0 {
 		if err := ix.CheckVectors(); err != nil { // marks compare built-in vectors
 			return res, err
@@ -313,8 +336,22 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		if res.Vectors != builtinName {
 			vw = w.Dense
 		}
+		live := q.liveSince(d)
 		if halfLife > 0 {
-			s.Recency = math.Exp2(-float64(at-q.liveSince(d)) / halfLife)
+			s.Recency = math.Exp2(-float64(at-live) / halfLife)
+		}
+		if o := res.Onset; o != nil {
+			if full {
+				s.OnsetPhrase = o.Phrase
+			}
+			switch lead := o.Start.Unix() - live; {
+			case live >= o.End.Unix():
+				s.AfterOnset = true
+			case lead <= 0:
+				s.Onset = 1
+			case onsetHalfLife > 0:
+				s.Onset = math.Exp2(-float64(lead) / onsetHalfLife)
+			}
 		}
 		if matched[i] != 0 && idfSum > 0 {
 			var covered float64
@@ -339,7 +376,10 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 		}
 		s.Trace = q.Evidence[d.ID]
 		s.Score = w.Lexical*s.Lexical + w.Symptom*s.Symptom + vw*s.Vector + w.Recency*s.Recency + w.Trace*s.Trace.Score +
-			w.Intro*s.Intro
+			w.Intro*s.Intro + w.Onset*s.Onset
+		if s.AfterOnset {
+			s.Score *= w.AfterOnset
+		}
 		if d.Root {
 			s.Score *= w.Root
 		}

@@ -201,7 +201,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		Suspects: []suspectJSON{}, Warnings: warnings}
 	for i, s := range res.Suspects {
 		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
-			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
+			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "onset", s.Onset, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
 		out.Suspects = append(out.Suspects, suspectJSON{
 			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
 			Title: s.Title, Score: round3(s.Score), Reasons: withDeploy(reasons(s), deployed, s.ID, o.at), Why: "",
@@ -299,6 +299,12 @@ func reasons(s retrieval.Suspect) []string {
 		out = append(out, fmt.Sprintf("reverted by %s at %s, before the incident", shortID(s.RevertedBy.ID), formatTime(time.Unix(s.RevertedBy.Time, 0))))
 	}
 	out = append(out, s.MarkReasons...)
+	switch {
+	case s.AfterOnset:
+		out = append(out, fmt.Sprintf("went live after the report says the problem began (%q): unlikely to have started it", s.OnsetPhrase))
+	case s.Onset >= 0.5:
+		out = append(out, fmt.Sprintf("went live shortly before the report says the problem began (%q)", s.OnsetPhrase))
+	}
 	out = append(out, humanAge(s.Age)+" before the incident")
 	return out
 }
@@ -313,6 +319,9 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 		return
 	}
 	fmt.Fprintf(w, "Suspects for %q before %s (%d %s searched)\n\n", oneLine(out.Query, 80), out.At, res.Candidates, plural(res.Candidates, "change", "changes"))
+	if o := res.Onset; o != nil {
+		fmt.Fprintf(w, "Onset from the report (%q): between %s and %s.\n\n", o.Phrase, formatTime(o.Start), formatTime(o.End))
+	}
 	if !out.Related {
 		fmt.Fprintf(w, "Nothing here looks related: no change matches this incident well. The closest:\n\n")
 	}

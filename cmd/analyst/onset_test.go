@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAskOnset: a report that says when the problem began ("since Friday
+// evening") puts the change made shortly before then first, and ranks a
+// change made after it lower, saying why, even when that later change
+// shares more of the report's words.
+func TestAskOnset(t *testing.T) {
+	work := setIsolatedEnv(t)
+	home := filepath.Join(work, "home")
+	repo := filepath.Join(work, "shop")
+	os.MkdirAll(repo, 0o755)
+	gitIn(t, repo, nil, "init", "-q", "-b", "main")
+	write := func(path, text string) {
+		p := filepath.Join(repo, path)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Midday UTC keeps each commit on its weekday in any zone from UTC-10
+	// to UTC+11, wherever the test runs.
+	write("README.md", "# shop\n")
+	commitAll(t, repo, "2026-11-23T12:00:00Z", "Start the shop service")
+	write("media/resize.py", "def resize(image):\n    return image.thumbnail((800, 800))\n")
+	commitAll(t, repo, "2026-12-01T12:00:00Z", "Product images: resize uploads on the server") // Tuesday
+	write("media/store.py", "BUCKET = 'shop-media-new'\n\ndef store(image):\n    return put(BUCKET, image)\n")
+	friday := commitAll(t, repo, "2026-12-04T11:00:00Z", "Product images: store uploads in the new bucket") // Friday
+	write("media/errors.py", "def broken_upload_page():\n    return render('upload_failed.html')\n")
+	saturday := commitAll(t, repo, "2026-12-05T12:00:00Z", "Product image uploads: a page for broken uploads") // Saturday
+
+	if _, errOut, code := analystRun(t, "", "--home", home, "index", "--repo", repo); code != exitOK {
+		t.Fatalf("index: exit %d\n%s", code, errOut)
+	}
+	const report = "product image uploads are broken since Friday evening"
+	ask := func(extra ...string) string {
+		t.Helper()
+		args := append([]string{"--home", home, "ask", "--no-llm", "--no-auto-index", "--at", "2026-12-07T12:00:00Z"}, extra...)
+		out, errOut, code := analystRun(t, "", append(args, report)...)
+		if code != exitOK {
+			t.Fatalf("ask: exit %d\n%s", code, errOut)
+		}
+		return out
+	}
+	a := askJSONOf(t, ask("--json"))
+	if len(a.Suspects) < 3 || a.Suspects[0].Ref != friday {
+		t.Fatalf("first suspect %+v, want the Friday change %s", a.Suspects[0], friday)
+	}
+	for _, s := range a.Suspects {
+		after := strings.Contains(strings.Join(s.Reasons, "\n"), `went live after the report says the problem began ("since Friday evening")`)
+		if after != (s.Ref == saturday) {
+			t.Errorf("%s (%s): reasons %q", s.Title, s.Ref, s.Reasons)
+		}
+	}
+	if text := ask(); !strings.Contains(text, `Onset from the report ("since Friday evening")`) {
+		t.Errorf("text answer does not give the onset:\n%s", text)
+	}
+
+	// Without the onset, the Saturday change's words win: the test sees
+	// what the onset does.
+	t.Setenv("ANALYST_ABLATE", "onset")
+	if a := askJSONOf(t, ask("--json")); a.Suspects[0].Ref != saturday {
+		t.Errorf("without the onset the first suspect is %q, want the Saturday change", a.Suspects[0].Title)
+	}
+}
