@@ -630,13 +630,123 @@ func (g *Git) BlameLine(ctx context.Context, rev, path string, n int) (string, e
 	return sha, nil
 }
 
-// FileLog returns up to n commits, newest first, that changed path as of rev.
+// FileLog returns the last n commits that changed path as of rev, newest
+// first, leaving out the ones whose change to path is cosmetic: only
+// comments or whitespace (see Cosmetic). Such a change cannot break running
+// code, however close it came to the line that failed.
 func (g *Git) FileLog(ctx context.Context, rev, path string, n int) ([]string, error) {
-	out, err := gitOutput(ctx, g.Dir, "log", "--no-merges", "--format=%H", "-n", strconv.Itoa(n), rev, "--", path)
+	// A few more than n: some may be cosmetic.
+	out, err := gitOutput(ctx, g.Dir, "log", "--no-merges", "-p", "-U0", "--no-ext-diff", "--no-color",
+		"--format=%x00%H", "-n", strconv.Itoa(n+3), rev, "--", path)
 	if err != nil {
 		return nil, err
 	}
-	return strings.Fields(out), nil
+	var shas []string
+	for _, chunk := range strings.Split(out, "\x00")[1:] {
+		sha, diff, _ := strings.Cut(chunk, "\n")
+		var removed, added []string
+		for _, line := range strings.Split(diff, "\n") {
+			switch {
+			case strings.HasPrefix(line, "+++ "), strings.HasPrefix(line, "--- "):
+			case strings.HasPrefix(line, "+"):
+				added = append(added, line[1:])
+			case strings.HasPrefix(line, "-"):
+				removed = append(removed, line[1:])
+			}
+		}
+		if len(removed)+len(added) > 0 && Cosmetic(path, removed, added) {
+			continue
+		}
+		if shas = append(shas, strings.TrimSpace(sha)); len(shas) == n {
+			break
+		}
+	}
+	return shas, nil
+}
+
+// Cosmetic reports whether replacing the removed lines of path by the added
+// ones changes only comments or whitespace: the code left when comments
+// (by the file's language) and all whitespace are taken out is the same on
+// both sides, line for line as a multiset.
+func Cosmetic(path string, removed, added []string) bool {
+	hash, slashes := commentStyle(path)
+	count := map[string]int{}
+	for _, l := range removed {
+		if c := codeOf(l, hash, slashes); c != "" {
+			count[c]++
+		}
+	}
+	for _, l := range added {
+		if c := codeOf(l, hash, slashes); c != "" {
+			count[c]--
+		}
+	}
+	for _, v := range count {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// commentStyle says whether path's language comments with # or with // and
+// /* */ (or both, or neither: then only whitespace is cosmetic).
+func commentStyle(path string) (hash, slashes bool) {
+	base := strings.ToLower(path[strings.LastIndex(path, "/")+1:])
+	ext := ""
+	if i := strings.LastIndex(base, "."); i >= 0 {
+		ext = base[i+1:]
+	}
+	switch ext {
+	case "py", "rb", "sh", "bash", "zsh", "yaml", "yml", "toml", "conf", "cfg", "ini", "env", "pl", "r", "tf", "hcl", "properties", "mk":
+		return true, ext == "tf" || ext == "hcl"
+	case "go", "c", "h", "cc", "cpp", "hpp", "cxx", "js", "jsx", "ts", "tsx", "mjs", "java", "kt", "kts", "rs", "swift", "cs", "scala", "dart", "proto", "groovy", "gradle":
+		return false, true
+	case "php":
+		return true, true
+	}
+	switch base {
+	case "dockerfile", "makefile", "gemfile", "rakefile", "procfile", ".env", "requirements.txt":
+		return true, false
+	}
+	return false, false
+}
+
+// codeOf is line without its comment and without whitespace. A comment
+// marker inside a quoted string does not count.
+func codeOf(line string, hash, slashes bool) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && i+1 < len(line) {
+				b.WriteByte(c)
+				i++
+				c = line[i]
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+		case hash && c == '#':
+			return b.String()
+		case slashes && c == '/' && i+1 < len(line) && line[i+1] == '/':
+			return b.String()
+		case slashes && c == '/' && i+1 < len(line) && line[i+1] == '*':
+			end := strings.Index(line[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			i += end + 3
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // Adder returns the commit that created path, as of rev ("" if unknown).

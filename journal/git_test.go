@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -269,5 +270,79 @@ func TestGitAllRefs(t *testing.T) {
 	reach, err := g.Reachable(ctx)
 	if err != nil || !reach[topic] {
 		t.Errorf("Reachable misses the topic branch: %v", err)
+	}
+}
+
+func TestCosmetic(t *testing.T) {
+	cases := []struct {
+		path           string
+		removed, added []string
+		want           bool
+	}{
+		{"shop/api/wishlists.py", []string{"MAX_ITEMS = 200"}, []string{"MAX_ITEMS = 200  # the page loads every item"}, true},
+		{"shop/api/wishlists.py", []string{"MAX_ITEMS = 200"}, []string{"MAX_ITEMS = 100  # fewer"}, false},
+		{"app.py", nil, []string{"# a new comment line", ""}, true},
+		{"app.py", []string{`color = "#fff"`}, []string{`color = "#000"`}, false},
+		{"app.py", []string{"x = 1"}, []string{"x  =  1"}, true},
+		{"main.go", []string{"timeout := 2 * time.Second"}, []string{"timeout := 2 * time.Second // the gateway's own limit"}, true},
+		{"main.go", []string{`url := "http://a.example/x"`}, []string{`url := "http://b.example/x"`}, false},
+		{"main.go", []string{"a := f(/* old */ x)"}, []string{"a := f(/* new */ x)"}, true},
+		{"ip/iplink.c", []string{"#include <stdio.h>"}, []string{"#include <stdlib.h>"}, false},
+		{"config.yaml", []string{"replicas: 3 # prod"}, []string{"replicas: 2 # prod"}, false},
+		{"notes.txt", []string{"hello # world"}, []string{"hello # there"}, false},
+		// Moving lines around changes no code line.
+		{"app.py", []string{"a = 1", "b = 2"}, []string{"b = 2", "a = 1"}, true},
+	}
+	for _, c := range cases {
+		if got := Cosmetic(c.path, c.removed, c.added); got != c.want {
+			t.Errorf("Cosmetic(%s, %q, %q) = %v, want %v", c.path, c.removed, c.added, got, c.want)
+		}
+	}
+}
+
+// TestFileLogSkipsCosmetic: the history of a file named in a stack trace
+// leaves out changes of comments only, however recent.
+func TestFileLogSkipsCosmetic(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	git := func(env []string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git(nil, "init", "-q", "-b", "main")
+	commit := func(when, text, msg string) string {
+		if err := os.WriteFile(filepath.Join(dir, "wishlists.py"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env := []string{"GIT_AUTHOR_DATE=" + when, "GIT_COMMITTER_DATE=" + when,
+			"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com"}
+		git(env, "add", "-A")
+		git(env, "commit", "-q", "-m", msg)
+		return git(nil, "rev-parse", "HEAD")
+	}
+	first := commit("2026-09-01T10:00:00Z", "MAX_ITEMS = 100\n\ndef get(doc):\n    return doc\n", "Wishlists")
+	real := commit("2026-09-02T10:00:00Z", "MAX_ITEMS = 200\n\ndef get(doc):\n    return doc\n", "Wishlists: 200 items")
+	commit("2026-09-03T10:00:00Z", "MAX_ITEMS = 200  # the page loads them all\n\ndef get(doc):\n    return doc\n", "Wishlists: say why 200")
+	commit("2026-09-04T10:00:00Z", "MAX_ITEMS = 200  # the page loads them all\n\n\ndef get(doc):\n    # the document as stored\n    return doc\n", "Wishlists: comments")
+	g, err := OpenGit(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shas, err := g.FileLog(ctx, "HEAD", "wishlists.py", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{real, first}; !slices.Equal(shas, want) {
+		t.Errorf("FileLog = %v, want %v (the two comment changes left out)", shas, want)
+	}
+	if shas, _ := g.FileLog(ctx, "HEAD", "wishlists.py", 1); !slices.Equal(shas, []string{real}) {
+		t.Errorf("FileLog n=1 = %v, want [%s]", shas, real)
 	}
 }
