@@ -144,7 +144,7 @@ func TestRefreshDenseRefusedEntry(t *testing.T) {
 	for i := range cand {
 		cand[i] = true
 	}
-	if _, name, err := ix.vectorScores(ctx, Query{Text: "order service limit", DenseQuery: q[0]}, cand); err != nil || name != o.Name() {
+	if _, name, err := ix.vectorScores(ctx, Query{Text: "order service limit", DenseQuery: q[0]}, cand, true); err != nil || name != o.Name() {
 		t.Errorf("ranking used %q (%v), want the dense vectors", name, err)
 	}
 

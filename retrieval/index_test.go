@@ -291,8 +291,12 @@ func TestRankEnrichmentCountsOnlyBeforeAt(t *testing.T) {
 	if err := ix.Add(context.Background(), []journal.Entry{cause, other}); err != nil {
 		t.Fatal(err)
 	}
+	// The built-in vectors weigh nothing by default; give them a weight to
+	// see the enrichment's vector searched.
+	w := DefaultWeights
+	w.Vector = 0.1
 	rank := func(at time.Time) Suspect {
-		res, err := ix.Rank(context.Background(), Query{Text: "a crash loses data", At: at, Top: 5}, DefaultWeights)
+		res, err := ix.Rank(context.Background(), Query{Text: "a crash loses data", At: at, Top: 5}, w)
 		if err != nil {
 			t.Fatal(err)
 		}

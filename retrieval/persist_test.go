@@ -228,7 +228,12 @@ func TestBuiltinVectorsCheckedWhenRead(t *testing.T) {
 		t.Fatalf("ranking with dense vectors: %v (vectors %q), want an answer that never read the built-in ones", err, res.Vectors)
 	}
 	bad.Dense = nil
-	if _, err := bad.Rank(ctx, q, DefaultWeights); !errors.Is(err, ErrDamaged) {
+	if _, err := bad.Rank(ctx, q, DefaultWeights); err != nil {
+		t.Fatalf("ranking without vectors: %v, want an answer (the built-in vectors weigh nothing by default)", err)
+	}
+	w := DefaultWeights
+	w.Vector = 0.1
+	if _, err := bad.Rank(ctx, q, w); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("ranking with the damaged built-in vectors: %v, want ErrDamaged", err)
 	}
 }

@@ -293,7 +293,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 
 	// Vectors: exact cosine search with chromem-go over the candidates.
-	vec, vecName, err := ix.vectorScores(ctx, q, cand)
+	vec, vecName, err := ix.vectorScores(ctx, q, cand, w.Vector != 0)
 	if err != nil {
 		return res, err
 	}
@@ -533,12 +533,15 @@ var builtinName = embed.NewBuiltin().Name()
 // own scan costs, split over the cores. chromem-go then searches the best
 // candidates (vectorRescore of them) in memory and its similarities are the
 // ones kept for them: the suspects shown are scored by it.
-func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]float64, string, error) {
+func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool, withBuiltin bool) ([]float64, string, error) {
 	scores := make([]float64, len(ix.Docs))
 	builtin := embed.NewBuiltin()
 	useDense := ix.Dense != nil && len(q.DenseQuery) == ix.Dense.Dim && ix.Dense.Dim > 0
 	var qvec []float32
 	name := builtin.Name()
+	if !useDense && !withBuiltin {
+		return scores, name, nil // the built-in vectors would weigh nothing
+	}
 	if useDense {
 		qvec, name = q.DenseQuery, ix.Dense.Name
 	} else {
@@ -569,7 +572,7 @@ func (ix *Index) vectorScores(ctx context.Context, q Query, cand []bool) ([]floa
 			work, vecs = append(work, i), append(vecs, v)
 		}
 		if !useDense {
-			return ix.vectorScores(ctx, Query{Text: q.Text, At: q.At, Top: q.Top}, cand)
+			return ix.vectorScores(ctx, Query{Text: q.Text, At: q.At, Top: q.Top}, cand, withBuiltin)
 		}
 	} else {
 		if err := ix.CheckVectors(); err != nil {
