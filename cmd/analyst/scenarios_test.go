@@ -25,11 +25,11 @@ const scenariosRecallAt3Target = 0.9
 // ratchet that catches regressions until the target is met. Raise it as the
 // ranking improves; never lower it to make a change pass. The test reports
 // the gap to the target.
-const scenariosRecallAt3Floor = 20.0 / 28
+const scenariosRecallAt3Floor = 21.0 / 28
 
 // scenariosAllRecallAt3Floor is the same ratchet over every incident,
 // blind and novel included.
-const scenariosAllRecallAt3Floor = 42.0 / 54
+const scenariosAllRecallAt3Floor = 43.0 / 54
 
 // scenariosEnd is the end of the scenario history: a Monday evening, so the
 // timeline reads as working days.
