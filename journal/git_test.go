@@ -304,34 +304,14 @@ func TestCosmetic(t *testing.T) {
 // leaves out changes of comments only, however recent.
 func TestFileLogSkipsCosmetic(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	git := func(env []string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"}, args...)...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git(nil, "init", "-q", "-b", "main")
-	commit := func(when, text, msg string) string {
-		if err := os.WriteFile(filepath.Join(dir, "wishlists.py"), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		env := []string{"GIT_AUTHOR_DATE=" + when, "GIT_COMMITTER_DATE=" + when,
-			"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com"}
-		git(env, "add", "-A")
-		git(env, "commit", "-q", "-m", msg)
-		return git(nil, "rev-parse", "HEAD")
-	}
-	first := commit("2026-09-01T10:00:00Z", "MAX_ITEMS = 100\n\ndef get(doc):\n    return doc\n", "Wishlists")
-	real := commit("2026-09-02T10:00:00Z", "MAX_ITEMS = 200\n\ndef get(doc):\n    return doc\n", "Wishlists: 200 items")
-	commit("2026-09-03T10:00:00Z", "MAX_ITEMS = 200  # the page loads them all\n\ndef get(doc):\n    return doc\n", "Wishlists: say why 200")
-	commit("2026-09-04T10:00:00Z", "MAX_ITEMS = 200  # the page loads them all\n\n\ndef get(doc):\n    # the document as stored\n    return doc\n", "Wishlists: comments")
-	g, err := OpenGit(ctx, dir)
+	r := newTestRepo(t)
+	day := func(d int) time.Time { return time.Date(2026, 9, d, 10, 0, 0, 0, time.UTC) }
+	file := func(text string) map[string]string { return map[string]string{"wishlists.py": text} }
+	first := r.commit(day(1), "Wishlists", file("MAX_ITEMS = 100\n\ndef get(doc):\n    return doc\n"))
+	real := r.commit(day(2), "Wishlists: 200 items", file("MAX_ITEMS = 200\n\ndef get(doc):\n    return doc\n"))
+	r.commit(day(3), "Wishlists: say why 200", file("MAX_ITEMS = 200  # the page loads them all\n\ndef get(doc):\n    return doc\n"))
+	r.commit(day(4), "Wishlists: comments", file("MAX_ITEMS = 200  # the page loads them all\n\n\ndef get(doc):\n    # the document as stored\n    return doc\n"))
+	g, err := OpenGit(ctx, r.dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -246,29 +246,50 @@ func TestFilePermissions(t *testing.T) {
 	}
 }
 
-// TestConcurrentWriterProcesses runs separate processes appending notes to
-// one journal at once: none may be lost or fail.
-func TestConcurrentWriterProcesses(t *testing.T) {
-	const procs, each = 4, 100
-	path := filepath.Join(t.TempDir(), "journal.db")
+// runWriters starts procs writer processes (see writerProcess) that each
+// add each notes to the journal at path, and waits for them. With start
+// set, they all wait for that file to appear, which runWriters creates once
+// every process is running, so that they open the journal at one moment.
+// It fails t for every writer that failed.
+func runWriters(t *testing.T, path string, procs, each int, start string) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, procs)
 	for range procs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "JOURNAL_TEST_WRITER="+path, "JOURNAL_TEST_COUNT="+strconv.Itoa(each))
-			if out, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("writer: %v: %s", err, out)
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "JOURNAL_TEST_WRITER="+path, "JOURNAL_TEST_COUNT="+strconv.Itoa(each))
+		if start != "" {
+			cmd.Env = append(cmd.Env, "JOURNAL_TEST_START="+start)
+		}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			if err := cmd.Wait(); err != nil {
+				errs <- fmt.Errorf("writer: %v: %s", err, out.String())
 			}
-		}()
+		})
+	}
+	if start != "" {
+		if err := os.WriteFile(start, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestConcurrentWriterProcesses runs separate processes appending notes to
+// one journal at once: none may be lost or fail.
+func TestConcurrentWriterProcesses(t *testing.T) {
+	const procs, each = 4, 100
+	path := filepath.Join(t.TempDir(), "journal.db")
+	runWriters(t, path, procs, each, "")
 	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -290,37 +311,14 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 
 // TestConcurrentFirstOpen starts many processes at the same moment on a
 // journal that does not exist yet, as hooks of several repositories may on
-// a fresh machine: each must create or open it and add its note.
+// a fresh machine: each must create or open it and add its note. Without
+// waiting out the busy journal, four runs in six failed.
 func TestConcurrentFirstOpen(t *testing.T) {
-	const rounds, procs = 12, 12
+	const rounds, procs = 30, 16
 	for r := range rounds {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "home", "journal.db")
-		start := filepath.Join(dir, "go")
-		var wg sync.WaitGroup
-		errs := make(chan error, procs)
-		for range procs {
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "JOURNAL_TEST_WRITER="+path, "JOURNAL_TEST_COUNT=1", "JOURNAL_TEST_START="+start)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			wg.Go(func() {
-				if err := cmd.Wait(); err != nil {
-					errs <- fmt.Errorf("round %d: writer: %v: %s", r, err, out.String())
-				}
-			})
-		}
-		if err := os.WriteFile(start, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
+		runWriters(t, path, procs, 1, filepath.Join(dir, "go"))
 		s, err := Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)

@@ -225,6 +225,16 @@ func gitIn(t *testing.T, dir string, env []string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// writeRepoFile writes text to path inside repo, creating directories.
+func writeRepoFile(t *testing.T, repo, path, text string) {
+	t.Helper()
+	p := filepath.Join(repo, path)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // commitAll commits every file of dir at the given RFC 3339 time.
 func commitAll(t *testing.T, dir, when, msg string) string {
 	t.Helper()

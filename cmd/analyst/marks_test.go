@@ -20,13 +20,7 @@ func marksRepo(t *testing.T, work string) (repo, a, b, c string) {
 	repo = filepath.Join(work, "shop")
 	os.MkdirAll(repo, 0o755)
 	gitIn(t, repo, nil, "init", "-q", "-b", "main")
-	write := func(path, text string) {
-		p := filepath.Join(repo, path)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(path, text string) { writeRepoFile(t, repo, path, text) }
 	write("README.md", "# shop\n")
 	commitAll(t, repo, "2026-11-01T09:00:00Z", "Start the shop service")
 	write("orders/list.go", "package orders\n\nfunc List(user string) []Order { return store.OrdersOf(user) }\n")

@@ -17,13 +17,7 @@ func TestAskOnset(t *testing.T) {
 	repo := filepath.Join(work, "shop")
 	os.MkdirAll(repo, 0o755)
 	gitIn(t, repo, nil, "init", "-q", "-b", "main")
-	write := func(path, text string) {
-		p := filepath.Join(repo, path)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(path, text string) { writeRepoFile(t, repo, path, text) }
 	// Midday UTC keeps each commit on its weekday in any zone from UTC-10
 	// to UTC+11, wherever the test runs.
 	write("README.md", "# shop\n")
