@@ -616,18 +616,28 @@ func (g *Git) Files(ctx context.Context, rev string) ([]string, error) {
 	return strings.Split(strings.TrimSpace(out), "\n"), nil
 }
 
-// BlameLine returns the commit that last changed line n of path as of rev.
+// BlameLine returns the commit that last changed line n of path as of rev,
+// passing over changes of whitespace and of comments only (see Cosmetic):
+// a comment added at the end of the line did not change what it does.
 func (g *Git) BlameLine(ctx context.Context, rev, path string, n int) (string, error) {
 	l := strconv.Itoa(n)
-	out, err := gitOutput(ctx, g.Dir, "blame", "--porcelain", "-L", l+","+l, rev, "--", path)
-	if err != nil {
-		return "", err
+	args := []string{"blame", "-w", "--porcelain", "-L", l + "," + l}
+	for range 3 {
+		out, err := gitOutput(ctx, g.Dir, append(args, rev, "--", path)...)
+		if err != nil {
+			return "", err
+		}
+		sha, _, _ := strings.Cut(out, " ")
+		if len(sha) != 40 {
+			return "", fmt.Errorf("git blame: unexpected output")
+		}
+		patch, err := gitOutput(ctx, g.Dir, "log", "-1", "-p", "-U0", "--no-ext-diff", "--no-color", "--format=", sha, "--", path)
+		if err != nil || !cosmeticPatch(path, patch) {
+			return sha, nil
+		}
+		args = append(args, "--ignore-rev", sha)
 	}
-	sha, _, _ := strings.Cut(out, " ")
-	if len(sha) != 40 {
-		return "", fmt.Errorf("git blame: unexpected output")
-	}
-	return sha, nil
+	return "", fmt.Errorf("git blame: only cosmetic changes found")
 }
 
 // FileLog returns the last n commits that changed path as of rev, newest
@@ -643,18 +653,8 @@ func (g *Git) FileLog(ctx context.Context, rev, path string, n int) ([]string, e
 	}
 	var shas []string
 	for _, chunk := range strings.Split(out, "\x00")[1:] {
-		sha, diff, _ := strings.Cut(chunk, "\n")
-		var removed, added []string
-		for _, line := range strings.Split(diff, "\n") {
-			switch {
-			case strings.HasPrefix(line, "+++ "), strings.HasPrefix(line, "--- "):
-			case strings.HasPrefix(line, "+"):
-				added = append(added, line[1:])
-			case strings.HasPrefix(line, "-"):
-				removed = append(removed, line[1:])
-			}
-		}
-		if len(removed)+len(added) > 0 && Cosmetic(path, removed, added) {
+		sha, patch, _ := strings.Cut(chunk, "\n")
+		if cosmeticPatch(path, patch) {
 			continue
 		}
 		if shas = append(shas, strings.TrimSpace(sha)); len(shas) == n {
@@ -662,6 +662,23 @@ func (g *Git) FileLog(ctx context.Context, rev, path string, n int) ([]string, e
 		}
 	}
 	return shas, nil
+}
+
+// cosmeticPatch reports whether a unified diff of path (as git log -p
+// prints it) changes only comments or whitespace. A patch without changed
+// lines (a rename, a mode change) is not cosmetic.
+func cosmeticPatch(path, patch string) bool {
+	var removed, added []string
+	for _, line := range strings.Split(patch, "\n") {
+		switch {
+		case strings.HasPrefix(line, "+++ "), strings.HasPrefix(line, "--- "):
+		case strings.HasPrefix(line, "+"):
+			added = append(added, line[1:])
+		case strings.HasPrefix(line, "-"):
+			removed = append(removed, line[1:])
+		}
+	}
+	return len(removed)+len(added) > 0 && Cosmetic(path, removed, added)
 }
 
 // Cosmetic reports whether replacing the removed lines of path by the added

@@ -300,8 +300,9 @@ func TestCosmetic(t *testing.T) {
 	}
 }
 
-// TestFileLogSkipsCosmetic: the history of a file named in a stack trace
-// leaves out changes of comments only, however recent.
+// TestFileLogSkipsCosmetic: the history of a file named in a stack trace,
+// and the blame of a line it names, leave out changes of comments only,
+// however recent.
 func TestFileLogSkipsCosmetic(t *testing.T) {
 	ctx := context.Background()
 	r := newTestRepo(t)
@@ -324,5 +325,12 @@ func TestFileLogSkipsCosmetic(t *testing.T) {
 	}
 	if shas, _ := g.FileLog(ctx, "HEAD", "wishlists.py", 1); !slices.Equal(shas, []string{real}) {
 		t.Errorf("FileLog n=1 = %v, want [%s]", shas, real)
+	}
+	// Blame passes over them too: line 1 got its comment later; line 6 has
+	// not changed since the first commit.
+	for line, want := range map[int]string{1: real, 6: first} {
+		if sha, err := g.BlameLine(ctx, "HEAD", "wishlists.py", line); err != nil || sha != want {
+			t.Errorf("BlameLine(%d) = %s, %v; want %s", line, sha, err, want)
+		}
 	}
 }
