@@ -238,7 +238,7 @@ func scenarioReport(rs []scenarioResult) string {
 	b.WriteString("\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "split\tn\tR@1\tR@3\tR@5\tMRR\tnot in top 3")
-	for _, split := range []string{scenarios.SplitTune, scenarios.SplitHoldout, "tune+holdout", scenarios.SplitBlind, scenarios.SplitNovel, "all"} {
+	for _, split := range []string{scenarios.SplitTune, scenarios.SplitHoldout, "tune+holdout", scenarios.SplitBlind, scenarios.SplitNovel, scenarios.SplitFresh, "all"} {
 		var sub []scenarioResult
 		for _, r := range rs {
 			if split == "all" || r.incident.Split == split || split == "tune+holdout" && (r.incident.Split == scenarios.SplitTune || r.incident.Split == scenarios.SplitHoldout) {
@@ -297,9 +297,9 @@ func TestScenarios(t *testing.T) {
 // off and returns a table of MRR and Recall@3 per split.
 func scenarioAblation(t *testing.T, s *scenarioHome, full []scenarioResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-22s %-13s %-13s %-13s %-13s %-13s\n", "without", "tune MRR/R@3", "holdout", "blind", "novel", "all")
+	fmt.Fprintf(&b, "%-22s %-13s %-13s %-13s %-13s %-13s %-13s\n", "without", "tune MRR/R@3", "holdout", "blind", "novel", "fresh", "all")
 	row := func(name string, rs []scenarioResult) {
-		var tune, hold, blind, novel []scenarioResult
+		var tune, hold, blind, novel, fresh []scenarioResult
 		for _, r := range rs {
 			switch r.incident.Split {
 			case scenarios.SplitHoldout:
@@ -308,12 +308,14 @@ func scenarioAblation(t *testing.T, s *scenarioHome, full []scenarioResult) stri
 				blind = append(blind, r)
 			case scenarios.SplitNovel:
 				novel = append(novel, r)
+			case scenarios.SplitFresh:
+				fresh = append(fresh, r)
 			default:
 				tune = append(tune, r)
 			}
 		}
-		mt, mh, mb, mn, ma := scoreScenarios(tune), scoreScenarios(hold), scoreScenarios(blind), scoreScenarios(novel), scoreScenarios(rs)
-		fmt.Fprintf(&b, "%-22s %.3f/%.3f   %.3f/%.3f   %.3f/%.3f   %.3f/%.3f   %.3f/%.3f\n", name, mt.mrr, mt.r3, mh.mrr, mh.r3, mb.mrr, mb.r3, mn.mrr, mn.r3, ma.mrr, ma.r3)
+		mt, mh, mb, mn, mf, ma := scoreScenarios(tune), scoreScenarios(hold), scoreScenarios(blind), scoreScenarios(novel), scoreScenarios(fresh), scoreScenarios(rs)
+		fmt.Fprintf(&b, "%-22s %.3f/%.3f   %.3f/%.3f   %.3f/%.3f   %.3f/%.3f   %.3f/%.3f   %.3f/%.3f\n", name, mt.mrr, mt.r3, mh.mrr, mh.r3, mb.mrr, mb.r3, mn.mrr, mn.r3, mf.mrr, mf.r3, ma.mrr, ma.r3)
 	}
 	row("(nothing: full score)", full)
 	for _, a := range ablations {

@@ -84,7 +84,7 @@ type History struct {
 type Incident struct {
 	ID    string `json:"id"`
 	Text  string `json:"text"`
-	Split string `json:"split"` // "tune", "holdout", "blind" or "novel"
+	Split string `json:"split"` // "tune", "holdout", "blind", "novel" or "fresh"
 	Cause string `json:"cause"`
 	After string `json:"after"`
 }
@@ -102,6 +102,11 @@ const (
 	// ranking or catalogue made after them: a measure of how it does on
 	// kinds of change nobody tuned for.
 	SplitNovel = "novel"
+	// SplitFresh incidents were written after the last tuning, before any
+	// later change to the ranking or catalogue, and without reading them;
+	// about half of their causes are kinds of change no other incident has:
+	// a measure of how the ranking does on reports nobody tuned for.
+	SplitFresh = "fresh"
 )
 
 // LoadIncidents reads and checks an incidents.json file.
@@ -123,8 +128,8 @@ func LoadIncidents(path string) ([]Incident, error) {
 			return nil, fmt.Errorf("%s: incident %d: id, text and cause are required", path, i+1)
 		case seen[in.ID]:
 			return nil, fmt.Errorf("%s: duplicate incident id %q", path, in.ID)
-		case in.Split != SplitTune && in.Split != SplitHoldout && in.Split != SplitBlind && in.Split != SplitNovel:
-			return nil, fmt.Errorf("%s: %s: split %q is not %q, %q, %q or %q", path, in.ID, in.Split, SplitTune, SplitHoldout, SplitBlind, SplitNovel)
+		case in.Split != SplitTune && in.Split != SplitHoldout && in.Split != SplitBlind && in.Split != SplitNovel && in.Split != SplitFresh:
+			return nil, fmt.Errorf("%s: %s: split %q is not %q, %q, %q, %q or %q", path, in.ID, in.Split, SplitTune, SplitHoldout, SplitBlind, SplitNovel, SplitFresh)
 		}
 		if _, err := ParseAfter(in.After); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", path, in.ID, err)

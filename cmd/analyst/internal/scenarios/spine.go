@@ -70,6 +70,18 @@ var noteSpecs = []noteSpec{
 	{day: 18, clock: "16:10", kind: "ops", tags: []string{"workers", "capacity"}, text: "scaled the worker deployment to 4 replicas for Black Friday week"},
 	{day: 14, clock: "10:40", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.14.0 to production"},
 	{day: 10, clock: "09:20", kind: "ops", tags: []string{"postgres"}, text: "Postgres minor upgrade to 15.8 by the hosting provider (30 s failover)"},
+	{
+		day: 48, clock: "17:50", kind: "decision", tags: []string{"payments", "paygate", "fraud"}, cause: "paygate-avs-strict",
+		text: "PayGate risk rules: decline card payments whose postcode doesn't match the card's billing address (AVS); most of our chargebacks are UK and US cards",
+	},
+	{
+		day: 38, clock: "12:30", kind: "ops", tags: []string{"s3", "media", "storage"}, cause: "media-lifecycle-archive",
+		text: "S3 lifecycle rule on shop-media-prod: objects older than 120 days move to Glacier Flexible Retrieval; 2.3 TB, mostly photos of discontinued products",
+	},
+	{
+		day: 25, clock: "17:15", kind: "config", tags: []string{"load-balancer", "network"}, cause: "lb-idle-timeout",
+		text: "cloud load balancer: idle timeout lowered from 350 s to 10 s in the console; idle keep-alive connections from crawlers were using up its connection quota",
+	},
 	{day: 7, clock: "10:30", kind: "deploy", tags: []string{"deploy", "production"}, text: "deployed shopfront 2.15.0 to production"},
 }
 
@@ -926,6 +938,320 @@ thumbnails are queued again.`,
 				edit("shop/workers/tasks/thumbnails.py", "s3 = boto3.client(\"s3\")\n", "register_heif_opener()\ns3 = boto3.client(\"s3\")\n"),
 				appendTo("requirements.txt", "pillow-heif==0.16.0\n"),
 			}},
+
+		// ---- the fresh split: its causes, their distractors and fixes ----
+		{day: 56, clock: "15:20", who: aisha, subject: "Google Shopping: nightly product feed",
+			body: `
+Marketing is moving the Shopping ads off the CSV they upload by hand. Merchant
+Center fetches the feed from shop-feeds every morning; the whole catalogue
+takes about four minutes to write.`,
+			ops: []op{
+				appendTo("shop/workers/tasks/maintenance.py", shoppingFeedPy),
+				edit("shop/workers/celery_app.py", "    \"remind-awaiting-payment\": {\n",
+					"    \"google-shopping-feed\": {\n        \"task\": \"shop.workers.tasks.maintenance.google_shopping_feed\",\n        \"schedule\": crontab(hour=3, minute=30),\n    },\n    \"remind-awaiting-payment\": {\n"),
+			}},
+		{day: 54, clock: "11:50", who: tomas, subject: "api HPA: 4 pods at night, scale at 85% CPU", cause: "hpa-cpu-target",
+			body: `
+The api runs at 15-25% CPU on 8 pods from morning to night; the minimum of
+8 came with the flash sale and stayed. Let it go down to 4 and use the CPU
+we pay for before adding pods; the HPA adds them within a minute anyway.`,
+			ops: []op{
+				edit("deploy/k8s/hpa.yaml", "  minReplicas: 8\n", "  minReplicas: 4\n"),
+				edit("deploy/k8s/hpa.yaml", "          averageUtilization: 70\n", "          averageUtilization: 85\n"),
+			}},
+		{day: 53, clock: "15:30", who: tomas, subject: "nginx: log the api's response time next to the request's",
+			body: `Tells time spent in the api apart from time spent sending to a slow client.`,
+			ops: []op{
+				edit("deploy/nginx/nginx.conf", "$request_time \"$request\"", "$request_time $upstream_response_time \"$request\""),
+			}},
+		{day: 49, clock: "09:40", who: tomas, subject: "Evenings were slow with 504s: scale the api from 8 pods at 70% CPU again", fixes: "hpa-cpu-target",
+			body: `
+At 85% a pod's four gunicorn workers are all busy and requests queue in
+front of them. The HPA reacts only after its metrics window and a new pod
+takes a minute to be ready, so every evening rush ran on too few pods for
+half an hour.`,
+			ops: []op{
+				edit("deploy/k8s/hpa.yaml", "  minReplicas: 4\n", "  minReplicas: 8\n"),
+				edit("deploy/k8s/hpa.yaml", "          averageUtilization: 85\n", "          averageUtilization: 70\n"),
+			}},
+		{day: 46, clock: "10:40", who: priya, subject: "Celery: don't store task results",
+			body: `Nothing reads them, and with no result backend set they only cost a warning per task.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    worker_prefetch_multiplier=1,\n", "    worker_prefetch_multiplier=1,\n    task_ignore_result=True,\n"),
+			}},
+		{day: 45, clock: "09:20", who: aisha, subject: "Daily sales report: say how many rows it wrote",
+			ops: []op{
+				edit("shop/reports/daily_sales.py", "    w.writerows(rows(start, end))\n", "    data = rows(start, end)\n    w.writerows(data)\n"),
+				edit("shop/reports/daily_sales.py", "    print(f\"wrote s3://{BUCKET}/{key}\", file=sys.stderr)\n", "    print(f\"wrote {len(data)} rows to s3://{BUCKET}/{key}\", file=sys.stderr)\n"),
+			}},
+		{day: 47, clock: "16:30", who: dana, subject: "Checkout: note why a declined card leaves the cart alone",
+			ops: []op{
+				edit("shop/api/checkout.py", "        inventory.release(order[\"id\"])\n", "        # The cart stays as it was, so the customer can try another card.\n        inventory.release(order[\"id\"])\n"),
+			}},
+		{day: 45, clock: "11:30", who: dana, subject: "Payments: cards were declined when the parcel went to another address; send PayGate the billing address", fixes: "paygate-avs-strict",
+			body: `
+PayGate compares the postcode of the payment with the one the card's bank
+has on file, and since Tuesday it declines a mismatch. We never sent a
+billing address, so it used the delivery address: gifts sent elsewhere
+failed. Send the billing address from the checkout form, or the delivery
+address when the customer said they are the same.`,
+			ops: []op{
+				appendTo("shop/payments/client.py", billingAddressPy),
+				edit("shop/api/checkout.py", "    try:\n        charge = PayGate().capture(",
+					"    try:\n        PayGate().set_billing_address(body[\"payment_token\"], body.get(\"billing_address\") or body[\"shipping_address\"])\n        charge = PayGate().capture("),
+			}},
+		{day: 42, clock: "16:00", who: priya, subject: "Emails: replies go to customer service",
+			body: `Customers answer the order emails with questions, and orders@ is not read by anyone.`,
+			ops: []op{
+				edit("shop/workers/tasks/emails.py", "    msg[\"Subject\"] = subject\n", "    msg[\"Subject\"] = subject\n    msg[\"Reply-To\"] = \"service@shop.example\"\n"),
+			}},
+		{day: 41, clock: "09:50", who: dana, subject: "production: 2 s statement timeout", cause: "statement-timeout-lowered",
+			body: `
+No query the api runs should take more than a few hundred milliseconds. The
+ones that ran 5-8 s last week held pool connections long after the customer
+had given up, and the pool ran dry. Fail them fast; the slow-query log will
+tell us which ones to fix.`,
+			ops: []op{
+				edit("config/production.env", "DATABASE_STATEMENT_TIMEOUT_MS=8000\n", "DATABASE_STATEMENT_TIMEOUT_MS=2000\n"),
+			}},
+		{day: 40, clock: "10:25", who: priya, subject: "Emails: send order emails from mail.shop.example", cause: "mail-from-subdomain",
+			body: `
+The newsletter tool sends from shop.example too, and every complaint about a
+newsletter counts against the order emails as well. The mail relay keeps a
+reputation per sending domain, so the transactional emails get their own
+subdomain, and their bounces go to the relay's inbox for it.`,
+			ops: []op{
+				edit("config/production.env", "SMTP_PORT=587\n", "SMTP_PORT=587\nMAIL_FROM=shop.example <orders@mail.shop.example>\n"),
+			}},
+		{day: 40, clock: "14:30", who: tomas, subject: "api HPA: scale down by at most 2 pods a minute",
+			body: `After the evening peak the HPA dropped four pods at once and the rest briefly ran hot.`,
+			ops: []op{
+				appendTo("deploy/k8s/hpa.yaml", "  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 600\n      policies:\n        - type: Pods\n          value: 2\n          periodSeconds: 60\n"),
+			}},
+		{day: 39, clock: "17:10", who: priya, subject: "Order emails went to spam: send from orders@shop.example again", fixes: "mail-from-subdomain",
+			body: `
+mail.shop.example has neither SPF nor DKIM records (only shop.example got
+them in October), so Gmail and GMX filed the order emails as spam or dropped
+them. Back to the signed address until the subdomain's records are in DNS.`,
+			ops: []op{
+				edit("config/production.env", "MAIL_FROM=shop.example <orders@mail.shop.example>\n", ""),
+			}},
+		{day: 39, clock: "14:20", who: dana, subject: "Admin: list active products without a photo",
+			ops: []op{
+				appendTo("shop/api/admin.py", adminNoPhotoPy),
+			}},
+		{day: 38, clock: "14:00", who: aisha, subject: "Daily sales file missing since Tuesday: 5 minute statement timeout for the report job", fixes: "statement-timeout-lowered",
+			body: `
+The report sums a whole day of orders in one query, 4-6 s at the end of
+the month, and with the api's 2 s timeout Postgres cancelled it every night.
+The nightly job gets its own limit; the api keeps 2 s.`,
+			ops: []op{
+				edit("deploy/k8s/cronjobs/nightly-sales-report.yaml", "                - name: APP_ENV\n                  value: production\n",
+					"                - name: APP_ENV\n                  value: production\n                - name: DATABASE_STATEMENT_TIMEOUT_MS\n                  value: \"300000\"\n"),
+			}},
+		{day: 35, clock: "15:40", who: marek, subject: "docs: photos of older products were broken images; no archive tiers for the media bucket", fixes: "media-lifecycle-archive",
+			body: `
+The lifecycle rule from Friday moved every photo older than 120 days to
+Glacier Flexible Retrieval, where S3 answers 403 until an object is
+restored, and many of those products are still on sale. The rule is gone
+and the photos are being restored.`,
+			ops: []op{
+				appendTo("docs/architecture.md", "\nProduct photos: everything in the media bucket is served to customers when\nthey ask for it. Keep it in a storage class that reads at once (Standard,\nStandard-IA or Glacier Instant Retrieval); Flexible Retrieval and Deep\nArchive objects can't be read until they are restored.\n"),
+			}},
+		{day: 34, clock: "11:30", who: priya, subject: "Emails: 30 s SMTP timeout, the relay is slow to greet at peak",
+			ops: []op{
+				edit("shop/workers/tasks/emails.py", "settings.SMTP_PORT, timeout=20)", "settings.SMTP_PORT, timeout=30)"),
+			}},
+		{day: 33, clock: "11:30", who: aisha, subject: "Admin: order lines of a date range as CSV for the accountant",
+			body: `
+The accountant asks for every order line of a month with net, VAT and gross.
+One query per day keeps each one short; a month takes 15-20 s.`,
+			ops: []op{
+				edit("shop/exports.py", "import csv\nimport io\n\nfrom shop.db import pool\n", "import csv\nimport io\nfrom datetime import timedelta\n\nfrom shop.db import pool\n"),
+				appendTo("shop/exports.py", orderLinesBuilt),
+				edit("shop/api/admin.py", "@bp.get(\"/exports/customers.csv\")\n", adminOrderLinesPy+"@bp.get(\"/exports/customers.csv\")\n"),
+			}},
+		{day: 31, clock: "10:30", who: tomas, subject: "Dockerfile: gunicorn workers get 20 s to finish on shutdown",
+			ops: []op{
+				edit("Dockerfile", "\"--timeout\", \"30\", ", "\"--timeout\", \"30\", \"--graceful-timeout\", \"20\", "),
+			}},
+		{day: 31, clock: "14:00", who: aisha, subject: "Product feed: brand column for Google Shopping",
+			body: `Merchant Center warns about every product without a brand.`,
+			ops: []op{
+				edit("shop/workers/tasks/maintenance.py", "\"price\", \"availability\"])\n", "\"price\", \"availability\", \"brand\"])\n"),
+				edit("shop/workers/tasks/maintenance.py", "\"in_stock\" if left > 0 else \"out_of_stock\"])\n", "\"in_stock\" if left > 0 else \"out_of_stock\", \"shop.example\"])\n"),
+			}},
+		{day: 28, clock: "14:20", who: dana, subject: "db: name Postgres connections after the pod",
+			body: `pg_stat_activity then shows which pod holds which connection.`,
+			ops: []op{
+				edit("shop/db.py", "import sys\nfrom pathlib import Path\n", "import os\nimport sys\nfrom pathlib import Path\n"),
+				edit("shop/db.py", "kwargs={\"options\": f\"-c statement_timeout={settings.DATABASE_STATEMENT_TIMEOUT_MS}\"},",
+					"kwargs={\"options\": f\"-c statement_timeout={settings.DATABASE_STATEMENT_TIMEOUT_MS}\", \"application_name\": os.environ.get(\"HOSTNAME\", \"shop\")},"),
+			}},
+		{day: 28, clock: "15:30", who: priya, subject: "Celery: time limit for every task", cause: "celery-task-time-limit",
+			body: `
+Last Thursday a thumbnail task hung on a truncated upload for five hours and
+held one of the four worker processes all that time. Celery has no limit by
+default; our tasks are emails, thumbnails and small queries that take
+seconds, so stop a task softly after 50 s and kill it at 60 s.`,
+			ops: []op{
+				edit("shop/workers/celery_app.py", "    task_ignore_result=True,\n", "    task_ignore_result=True,\n    # A runaway task holds a worker process until someone notices.\n    task_soft_time_limit=50,\n    task_time_limit=60,\n"),
+			}},
+		{day: 27, clock: "10:15", who: tomas, subject: "gunicorn: load the app once before forking the workers", cause: "gunicorn-preload",
+			body: `
+With --preload the master imports the app and the workers share its memory
+pages until they write to them: about 250 MB less per api pod in staging.
+An import error also stops the pod at start instead of every worker
+crashing in a loop.`,
+			ops: []op{
+				edit("Dockerfile", "\"--workers\", \"4\", ", "\"--workers\", \"4\", \"--preload\", "),
+			}},
+		{day: 27, clock: "15:00", who: aisha, subject: "Orders: document the status values in the schema",
+			ops: []op{
+				migration("orders_status_comment", "COMMENT ON COLUMN orders.status IS 'new, awaiting_payment, paid, payment_failed, shipped, delivered, cancelled, expired';\n"),
+			}},
+		{day: 26, clock: "10:00", who: tomas, subject: "Random 500s with SSL errors from Postgres: each gunicorn worker opens its own connections again", fixes: "gunicorn-preload",
+			body: `
+create_app() opens the database pool and the Mongo client, and with
+--preload it ran in the master: every worker inherited the same open
+connections, and two processes writing to one TLS session break it. The
+pool's background threads don't survive the fork either.`,
+			ops: []op{
+				edit("Dockerfile", "\"--workers\", \"4\", \"--preload\", ", "\"--workers\", \"4\", "),
+			}},
+		{day: 26, clock: "14:10", who: marek, subject: "shipd: refuse parcels over 31.5 kg",
+			body: `The parcel carriers stop at 31.5 kg; RateBridge answered heavier ones with an error after 2 s.`,
+			ops: []op{
+				edit("shipd/internal/quote/handler.go", "const maxBody = 64 << 10\n", "const maxBody = 64 << 10\n\n// maxWeightGrams is the parcel carriers' limit; heavier goes by freight.\nconst maxWeightGrams = 31500\n"),
+				edit("shipd/internal/quote/handler.go", "\t\thttp.Error(w, \"bad parcel: weight and destination are required\", http.StatusBadRequest)\n\t\treturn\n\t}\n",
+					"\t\thttp.Error(w, \"bad parcel: weight and destination are required\", http.StatusBadRequest)\n\t\treturn\n\t}\n\tif p.WeightGrams > maxWeightGrams {\n\t\thttp.Error(w, \"bad parcel: over 31.5 kg goes by freight\", http.StatusBadRequest)\n\t\treturn\n\t}\n"),
+			}},
+		{day: 24, clock: "17:20", who: aisha, subject: "Google Shopping showed old prices: the nightly product feed gets 25 minutes", fixes: "celery-task-time-limit",
+			body: `
+The feed takes about four minutes, and the one-minute limit for every task
+killed it each night since Monday, so Merchant Center kept the last file and
+flagged the products whose price had changed since.`,
+			ops: []op{
+				edit("shop/workers/tasks/maintenance.py", "@app.task\ndef google_shopping_feed():\n", "@app.task(soft_time_limit=1200, time_limit=1500)\ndef google_shopping_feed():\n"),
+			}},
+		{day: 21, clock: "10:20", who: marek, subject: "shipd README: how a quote is priced",
+			ops: []op{
+				appendTo("shipd/README.md", "\n## How a quote is priced\n\nRateBridge prices a parcel by its destination, weight and size, per carrier\nservice. The shop shows the cheapest standard rate, and express when the\ncustomer asks; the flat rates apply when RateBridge doesn't answer.\n"),
+			}},
+		{day: 21, clock: "14:40", who: dana, subject: "Sentry: 5% of traces in production, the quota ran out in two weeks",
+			ops: []op{
+				edit("config/production.env", "SENTRY_TRACES_SAMPLE_RATE=0.1\n", "SENTRY_TRACES_SAMPLE_RATE=0.05\n"),
+			}},
+		{day: 20, clock: "11:45", who: tomas, subject: "docs: deploy runbook: watch checkout for ten minutes after a rollout",
+			ops: []op{
+				appendTo("docs/runbooks/deploy.md", "\n## After a rollout\n\nWatch the checkout error rate and the payment success rate in Grafana for\nten minutes. A rollout of the api takes about five.\n"),
+			}},
+		{day: 20, clock: "15:40", who: marek, subject: "shipd: keep live rates for 15 minutes", cause: "shipd-quote-cache-key",
+			body: `
+Checkout asks for a quote on every step and every change of the cart, and
+RateBridge bills each request: 40% of last month's bill was the same
+address asked again within minutes. Keep RateBridge's answers for a
+destination for 15 minutes.`,
+			ops: []op{
+				put("shipd/internal/quote/cache.go", shipdCacheGo),
+				edit("shipd/internal/quote/handler.go", "const maxBody = 64 << 10\n", "const maxBody = 64 << 10\n\n// liveRates keeps RateBridge's answers for a while.\nvar liveRates = newRateCache(15 * time.Minute)\n"),
+				edit("shipd/internal/quote/handler.go", "\trates, err := h.Carrier.Rates(r.Context(), p)\n\tif err != nil {\n\t\tslog.Warn(\"live rates failed, using flat rates\", \"err\", err)\n\t\trates = h.Fallback(p)\n\t}\n",
+					"\trates, ok := liveRates.get(p)\n\tif !ok {\n\t\tvar err error\n\t\trates, err = h.Carrier.Rates(r.Context(), p)\n\t\tif err != nil {\n\t\t\tslog.Warn(\"live rates failed, using flat rates\", \"err\", err)\n\t\t\trates = h.Fallback(p)\n\t\t} else {\n\t\t\tliveRates.put(p, rates)\n\t\t}\n\t}\n"),
+			}},
+		{day: 19, clock: "16:20", who: aisha, subject: "Orders export: send each day as soon as it is read; a month's download broke off after a few seconds", fixes: "lb-idle-timeout",
+			body: `
+The load balancer now closes a connection that carries no bytes for 10 s,
+and the export sent nothing until the whole range was built. Stream it a
+day at a time, like the customer export.`,
+			ops: []op{
+				edit("shop/exports.py", orderLinesBuilt, orderLinesStreamed),
+			}},
+		{day: 18, clock: "10:40", who: tomas, subject: "nginx: gzip text/plain too",
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "    gzip_types application/json text/css", "    gzip_types application/json text/plain text/css"),
+			}},
+		{day: 17, clock: "10:00", who: marek, subject: "shipd: the shipping price of a parcel depended on who asked first for the address; cache per parcel", fixes: "shipd-quote-cache-key",
+			body: `
+The cache was keyed by destination only, so for 15 minutes every cart to
+one address got the rates of the first parcel quoted for it: a pair of
+earrings paid for a heavy box, or the other way round. The key is the
+whole parcel now.`,
+			ops: []op{
+				edit("shipd/internal/quote/cache.go", "import (\n\t\"sync\"\n", "import (\n\t\"fmt\"\n\t\"sync\"\n"),
+				edit("shipd/internal/quote/cache.go", "// cacheKey is where a parcel goes: rates depend on the destination zone.\nfunc cacheKey(p carrier.Parcel) string {\n\treturn p.ToCountry + \"/\" + p.ToPostcode\n}\n",
+					"// cacheKey is the whole parcel: its price depends on weight and size as much\n// as on where it goes.\nfunc cacheKey(p carrier.Parcel) string {\n\treturn fmt.Sprintf(\"%s>%s/%s/%dg/%dx%dx%d\", p.FromCountry, p.ToCountry, p.ToPostcode, p.WeightGrams, p.LengthCM, p.WidthCM, p.HeightCM)\n}\n"),
+			}},
+		{day: 17, clock: "11:30", who: dana, subject: "Orders: record the sales channel", cause: "orders-column-not-null",
+			body: `
+Marketing wants app and web orders apart in the sales report. Existing
+orders came from the web shop. No default in the database from now on, so
+that a code path that forgets the channel fails in the tests instead of
+counting as web.`,
+			ops: []op{
+				migration("orders_sales_channel", "-- Where an order was placed: web, ios or android.\nALTER TABLE orders ADD COLUMN sales_channel text NOT NULL DEFAULT 'web';\nALTER TABLE orders ALTER COLUMN sales_channel DROP DEFAULT;\n"),
+				edit("shop/api/orders.py", "currency, shipping_address, promotion_id)\n            VALUES (%s, %s, 'new', %s, %s, %s, %s)", "currency, shipping_address, promotion_id, sales_channel)\n            VALUES (%s, %s, 'new', %s, %s, %s, %s, %s)"),
+				edit("shop/api/orders.py", "address, promo.id if promo else None),\n", "address, promo.id if promo else None, _channel()),\n"),
+				edit("shop/api/orders.py", "def _number():\n", ordersChannelPy+"def _number():\n"),
+			}},
+		{day: 14, clock: "15:20", who: dana, subject: "Checkouts failed while the 2.14 deploy rolled out: orders get a default sales channel", fixes: "orders-column-not-null",
+			body: `
+The migrate Job runs before the new pods start, and for the five minutes of
+the rollout the old pods kept inserting orders without the new column. A
+NOT NULL column without a default breaks the release that is still
+running.`,
+			ops: []op{
+				migration("orders_sales_channel_default", "-- Pods of the previous release insert orders without a channel while a\n-- deploy rolls out.\nALTER TABLE orders ALTER COLUMN sales_channel SET DEFAULT 'web';\n"),
+				appendTo("docs/runbooks/migrations.md", "\n## New NOT NULL columns\n\nThe previous release keeps running until the rollout is over, and it\ndoesn't know the new column. Give it a default, or add it nullable and\ntighten it a release later.\n"),
+			}},
+		{day: 6, clock: "09:40", who: tomas, subject: "worker: 1536Mi memory limit for big phone photos",
+			body: `Thumbnails of 48-megapixel photos briefly need more than a gigabyte.`,
+			ops: []op{
+				edit("deploy/k8s/worker-deployment.yaml", "              memory: 512Mi\n            limits:\n              memory: 1Gi\n", "              memory: 512Mi\n            limits:\n              memory: 1536Mi\n"),
+			}},
+		{day: 6, clock: "15:30", who: tomas, subject: "shipd: requests and limits from 30 days of usage", cause: "shipd-memory-limit",
+			body: `
+shipd's pods use 14-19 MiB (working set, p99 over 30 days). The namespace
+quota is nearly full and the new worker limit needs room, so ask for what
+shipd uses and cap it at about two and a half times that.`,
+			ops: []op{
+				edit("deploy/k8s/shipd-deployment.yaml", "              cpu: 100m\n              memory: 64Mi\n", "              cpu: 100m\n              memory: 24Mi\n"),
+				edit("deploy/k8s/shipd-deployment.yaml", "            limits:\n              memory: 128Mi\n", "            limits:\n              memory: 48Mi\n"),
+			}},
+		{day: 5, clock: "10:15", who: tomas, subject: "nginx: rate limit the webhook endpoints", cause: "nginx-webhook-ratelimit",
+			body: `
+From the security review (finding 7): /webhooks/ is the only public
+location without a limit, and anyone can POST to it; each request costs a
+signature check and a database lookup. 5 a second per address with a
+burst of 10 is far above what a payment provider sends.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "limit_req_zone $binary_remote_addr zone=login:10m rate=5r/m;\n", "limit_req_zone $binary_remote_addr zone=login:10m rate=5r/m;\nlimit_req_zone $binary_remote_addr zone=hooks:10m rate=5r/s;\n"),
+				edit("deploy/nginx/conf.d/shop.conf", "    location /webhooks/ {\n        proxy_pass http://shop_api;\n", "    location /webhooks/ {\n        limit_req zone=hooks burst=10 nodelay;\n        limit_req_status 429;\n        proxy_pass http://shop_api;\n"),
+			}},
+		{day: 5, clock: "17:05", who: tomas, subject: "shipd: pods restarted all evening; back to 64Mi requested, 128Mi limit", fixes: "shipd-memory-limit",
+			body: `
+The 30 days were mostly quiet days. At the evening peak shipd holds a few
+hundred requests to RateBridge at once, each with its JSON, and the kernel
+killed it at 48 MiB again and again; meanwhile checkout quoted the flat
+rates.`,
+			ops: []op{
+				edit("deploy/k8s/shipd-deployment.yaml", "              cpu: 100m\n              memory: 24Mi\n", "              cpu: 100m\n              memory: 64Mi\n"),
+				edit("deploy/k8s/shipd-deployment.yaml", "            limits:\n              memory: 48Mi\n", "            limits:\n              memory: 128Mi\n"),
+			}},
+		{day: 4, clock: "11:30", who: priya, subject: "Translations: \"Awaiting payment\" in German and French",
+			ops: []op{
+				appendTo("shop/translations/de/LC_MESSAGES/messages.po", "\nmsgid \"Awaiting payment\"\nmsgstr \"Zahlung ausstehend\"\n"),
+				appendTo("shop/translations/fr/LC_MESSAGES/messages.po", "\nmsgid \"Awaiting payment\"\nmsgstr \"En attente de paiement\"\n"),
+			}},
+		{day: 3, clock: "15:10", who: tomas, subject: "Orders stayed on awaiting payment for up to an hour in the evening: no rate limit for PayGate's notifications", fixes: "nginx-webhook-ratelimit",
+			body: `
+PayGate sends its payment notifications from two addresses, and at the
+evening peak that is more than 5 a second. A notification turned away with
+a 429 is retried after 5, 10, then 20 minutes, and the order stayed unpaid
+that long. Every notification's signature is checked anyway; the limit goes.`,
+			ops: []op{
+				edit("deploy/nginx/conf.d/shop.conf", "limit_req_zone $binary_remote_addr zone=hooks:10m rate=5r/s;\n", ""),
+				edit("deploy/nginx/conf.d/shop.conf", "        limit_req zone=hooks burst=10 nodelay;\n        limit_req_status 429;\n", ""),
+			}},
 	}
 }
 
@@ -1339,4 +1665,187 @@ const ordersPublic = `def _public(order):
     """An order as the API shows it: money as {cents, currency}."""
     order["total"] = serialize_money(order.pop("total_cents"), order.pop("currency"))
     return order
+`
+
+const shoppingFeedPy = `
+
+@app.task
+def google_shopping_feed():
+    """The product feed Google Merchant Center fetches every morning."""
+    import csv
+    import io
+
+    import boto3
+
+    from shop import settings
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter="\t")
+    w.writerow(["id", "title", "link", "image_link", "price", "availability"])
+    with pool.connection() as conn, conn.cursor(name="shopping_feed") as cur:
+        cur.itersize = 1000
+        cur.execute(
+            """
+            SELECT p.id, p.name, p.slug, p.image_key, p.price_cents, coalesce(s.on_hand - s.reserved, 0)
+              FROM products p LEFT JOIN stock s ON s.sku = p.sku
+             WHERE p.active
+             ORDER BY p.id
+            """
+        )
+        for pid, name, slug, image, cents, left in cur:
+            w.writerow([pid, name, f"https://shop.example/p/{slug}", f"{settings.CDN_BASE_URL}/{image}",
+                        f"{cents / 100:.2f} EUR", "in_stock" if left > 0 else "out_of_stock"])
+    boto3.client("s3").put_object(Bucket="shop-feeds", Key="google/products.tsv", Body=buf.getvalue().encode())
+`
+
+const adminNoPhotoPy = `
+
+@bp.get("/products/without-photo")
+def products_without_photo():
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT id, name FROM products WHERE active AND image_key IS NULL ORDER BY id").fetchall()
+    return {"products": [{"id": i, "name": n} for i, n in rows]}
+`
+
+const adminOrderLinesPy = `@bp.get("/exports/orders.csv")
+def export_order_lines():
+    from datetime import date
+
+    start = date.fromisoformat(request.args["from"])
+    end = date.fromisoformat(request.args["to"])
+    return Response(
+        exports.order_lines_csv(start, end),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=orders-{start}-{end}.csv"},
+    )
+
+
+`
+
+const orderLinesBuilt = `
+
+ORDER_LINE_COLUMNS = ["date", "order", "sku", "quantity", "net_cents", "vat_cents", "gross_cents", "currency", "country"]
+ORDER_LINES_QUERY = """
+    SELECT o.created_at::date, o.number, i.sku, i.quantity,
+           i.quantity * i.unit_cents - coalesce(i.vat_cents, 0), coalesce(i.vat_cents, 0), i.quantity * i.unit_cents,
+           o.currency, o.shipping_address->>'country'
+      FROM orders o JOIN order_items i ON i.order_id = o.id
+     WHERE o.status IN ('paid', 'shipped', 'delivered')
+       AND o.created_at >= %s AND o.created_at < %s
+     ORDER BY o.created_at, o.number
+"""
+
+
+def order_lines_csv(start, end):
+    """Every order line from start to end (dates), one query per day."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    writer.writerow(ORDER_LINE_COLUMNS)
+    day = start
+    with pool.connection() as conn:
+        while day < end:
+            writer.writerows(conn.execute(ORDER_LINES_QUERY, (day, day + timedelta(days=1))).fetchall())
+            day += timedelta(days=1)
+    return buf.getvalue()
+`
+
+const orderLinesStreamed = `
+
+ORDER_LINE_COLUMNS = ["date", "order", "sku", "quantity", "net_cents", "vat_cents", "gross_cents", "currency", "country"]
+ORDER_LINES_QUERY = """
+    SELECT o.created_at::date, o.number, i.sku, i.quantity,
+           i.quantity * i.unit_cents - coalesce(i.vat_cents, 0), coalesce(i.vat_cents, 0), i.quantity * i.unit_cents,
+           o.currency, o.shipping_address->>'country'
+      FROM orders o JOIN order_items i ON i.order_id = o.id
+     WHERE o.status IN ('paid', 'shipped', 'delivered')
+       AND o.created_at >= %s AND o.created_at < %s
+     ORDER BY o.created_at, o.number
+"""
+
+
+def order_lines_csv(start, end):
+    """Every order line from start to end (dates), one query per day, each
+    day sent as soon as it is read."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    writer.writerow(ORDER_LINE_COLUMNS)
+    yield buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    day = start
+    with pool.connection() as conn:
+        while day < end:
+            writer.writerows(conn.execute(ORDER_LINES_QUERY, (day, day + timedelta(days=1))).fetchall())
+            day += timedelta(days=1)
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+`
+
+const ordersChannelPy = `def _channel():
+    """The apps send X-Shop-Client: ios or android; anything else is the web shop."""
+    from flask import request
+
+    client = request.headers.get("X-Shop-Client", "").lower()
+    return client if client in ("ios", "android") else "web"
+
+
+`
+
+const shipdCacheGo = `package quote
+
+import (
+	"sync"
+	"time"
+
+	"github.com/shopfront/shop/shipd/internal/carrier"
+)
+
+// rateCache keeps RateBridge's answers for a while: checkout asks for a
+// quote on every step, and RateBridge bills each request.
+type rateCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cachedRates
+}
+
+type cachedRates struct {
+	rates []carrier.Rate
+	until time.Time
+}
+
+func newRateCache(ttl time.Duration) *rateCache {
+	return &rateCache{ttl: ttl, m: make(map[string]cachedRates)}
+}
+
+// cacheKey is where a parcel goes: rates depend on the destination zone.
+func cacheKey(p carrier.Parcel) string {
+	return p.ToCountry + "/" + p.ToPostcode
+}
+
+func (c *rateCache) get(p carrier.Parcel) ([]carrier.Rate, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[cacheKey(p)]
+	if !ok || time.Now().After(e.until) {
+		return nil, false
+	}
+	return e.rates, true
+}
+
+func (c *rateCache) put(p carrier.Parcel, rates []carrier.Rate) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) > 50000 {
+		c.m = make(map[string]cachedRates)
+	}
+	c.m[cacheKey(p)] = cachedRates{rates: rates, until: time.Now().Add(c.ttl)}
+}
+`
+
+const billingAddressPy = `
+    def set_billing_address(self, token, address):
+        """Attaches the billing address to a card token before it is charged:
+        PayGate checks its postcode against the card's."""
+        return self._post(f"/sources/{token}", {"billing_address": address})
 `
