@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// write: on a terminal, its control sequences are shown, not obeyed.
 		stdout = terminalSafe{stdout.(*os.File)}
 	}
-	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
+	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, loc: localZone()}
 	app := newApp(env)
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	return report(stderr, err, ctx)

@@ -95,10 +95,20 @@ type askJSON struct {
 	Models  askModels `json:"models"`
 	// Related is false when no change matches the incident well enough to
 	// be a plausible cause; suspects are then only the closest changes.
-	Related  bool          `json:"related"`
+	Related bool `json:"related"`
+	// Onset is when the report says the problem began, if it says.
+	Onset    *onsetJSON    `json:"onset,omitempty"`
 	Suspects []suspectJSON `json:"suspects"`
 	Summary  string        `json:"summary"`
 	Warnings []string      `json:"warnings"`
+}
+
+// onsetJSON is the window a report's words give for when the problem
+// began ("since Friday evening"), read in the local time zone.
+type onsetJSON struct {
+	Phrase string `json:"phrase"`
+	From   string `json:"from"`
+	Until  string `json:"until"`
 }
 
 type askModels struct {
@@ -165,7 +175,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		return failErr(err, "", "%v", err)
 	}
 	q := retrieval.Query{Text: o.text, At: o.at, Since: o.since, Repo: o.repo, Top: o.top, Unreachable: unreachable,
-		Evidence: traceEvidence(ctx, env, j, o.text, o.at, o.repo)}
+		Location: env.loc, Evidence: traceEvidence(ctx, env, j, o.text, o.at, o.repo)}
 	deployed := env.deployLinks(ctx, j, o.at, &q)
 	if dense != nil && ix.Dense != nil {
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -199,6 +209,9 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	}
 	out := askJSON{Version: 1, Query: o.text, At: formatTime(o.at), Models: askModels{Embed: embedLabel(res.Vectors)}, Related: res.Related,
 		Suspects: []suspectJSON{}, Warnings: warnings}
+	if o := res.Onset; o != nil {
+		out.Onset = &onsetJSON{Phrase: o.Phrase, From: formatTime(o.Start), Until: formatTime(o.End)}
+	}
 	for i, s := range res.Suspects {
 		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
 			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "onset", s.Onset, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
@@ -320,7 +333,7 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 	}
 	fmt.Fprintf(w, "Suspects for %q before %s (%d %s searched)\n\n", oneLine(out.Query, 80), out.At, res.Candidates, plural(res.Candidates, "change", "changes"))
 	if o := res.Onset; o != nil {
-		fmt.Fprintf(w, "Onset from the report (%q): between %s and %s.\n\n", o.Phrase, formatTime(o.Start), formatTime(o.End))
+		fmt.Fprintf(w, "Onset from the report (%q): between %s.\n\n", o.Phrase, localSpan(o.Start, o.End, env.loc))
 	}
 	if !out.Related {
 		fmt.Fprintf(w, "Nothing here looks related: no change matches this incident well. The closest:\n\n")

@@ -38,6 +38,22 @@ type environment struct {
 	cmdNotFound string
 
 	warnedRemote bool
+	// loc is the local time zone: TZ when it names one, else the system's.
+	// A report's "since Friday evening" is read in it.
+	loc *time.Location
+}
+
+// localZone returns the time zone TZ names ("" or unknown: the system's).
+func localZone() *time.Location {
+	if tz, ok := os.LookupEnv("TZ"); ok {
+		if tz == "" {
+			return time.UTC
+		}
+		if loc, err := time.LoadLocation(strings.TrimPrefix(tz, ":")); err == nil {
+			return loc
+		}
+	}
+	return time.Local
 }
 
 // config holds the settings. Precedence: flag, ANALYST_* variable, config

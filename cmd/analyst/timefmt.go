@@ -61,6 +61,24 @@ func parseDuration(flag, s string) (time.Duration, error) {
 // formatTime prints a time as RFC 3339 UTC.
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// localSpan prints the span from start to end in loc, as a person reads
+// it: "Fri 4 Dec 17:00 and 23:00 CET", "Sat 5 Dec 00:00 and Mon 7 Dec
+// 00:00 CET".
+func localSpan(start, end time.Time, loc *time.Location) string {
+	start, end = start.In(loc), end.In(loc)
+	const day, clock = "Mon 2 Jan 15:04", "15:04"
+	zone := end.Format("MST")
+	if z := start.Format("MST"); z != zone {
+		return start.Format(day+" MST") + " and " + end.Format(day+" MST")
+	}
+	if y1, m1, d1 := start.Date(); end.Sub(start) < 24*time.Hour {
+		if y2, m2, d2 := end.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
+			return start.Format(day) + " and " + end.Format(clock) + " " + zone
+		}
+	}
+	return start.Format(day) + " and " + end.Format(day) + " " + zone
+}
+
 // humanAge says how long before something a change happened: "45 min",
 // "9 h 50 min", "3 days", "2 months".
 func humanAge(d time.Duration) string {
