@@ -658,6 +658,13 @@ func TestLineKey(t *testing.T) {
 		`    test: ["CMD", "true"]`: "test",
 		"  ]":                       "",
 		"just words here":           "",
+		"    expiration {":          "expiration",
+		`resource "aws_s3_bucket_lifecycle_configuration" "exports" {`: "resource",
+		"server {":                "server",
+		"if ready {":              "",
+		"func main() {":           "",
+		"expiration { days = 7 }": "",
+		`"expiration": {`:         "expiration",
 	} {
 		if got := lineKey(text); got != want {
 			t.Errorf("lineKey(%q) = %q, want %q", text, got, want)

@@ -324,7 +324,9 @@ func isDefinition(text string) bool {
 }
 
 // lineKey returns the key of a "key: value" or "key = value" line
-// ("- key: v", quoted keys allowed), or "".
+// ("- key: v", quoted keys allowed), the name of a block that a line opens
+// ("expiration {", HCL's `resource "type" "name" {`, nginx's "server {"),
+// or "".
 func lineKey(text string) string {
 	s := strings.TrimLeft(text, " \t")
 	s = strings.TrimPrefix(s, "- ")
@@ -341,11 +343,34 @@ func lineKey(text string) string {
 	if i == 0 {
 		return ""
 	}
+	if opensBlock(s[i:]) {
+		return s[:i]
+	}
 	rest := strings.TrimLeft(s[i:], " \t\"'")
 	if rest == "" || rest[0] != ':' && rest[0] != '=' {
 		return ""
 	}
 	return s[:i]
+}
+
+// opensBlock reports whether what follows a block's name opens the block:
+// "{", or quoted labels and then "{", and nothing after it.
+func opensBlock(s string) bool {
+	for {
+		s = strings.TrimLeft(s, " \t")
+		switch {
+		case strings.HasPrefix(s, "{"):
+			return strings.TrimSpace(s[1:]) == ""
+		case strings.HasPrefix(s, `"`):
+			end := strings.IndexByte(s[1:], '"')
+			if end < 0 {
+				return false
+			}
+			s = s[end+2:]
+		default:
+			return false
+		}
+	}
 }
 
 func indentOf(text string) int {
