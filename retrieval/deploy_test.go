@@ -91,3 +91,36 @@ func TestShipmentsKeepsTheLatestDeploy(t *testing.T) {
 		t.Errorf("no deploys must give a nil map")
 	}
 }
+
+// TestRankLastWeek: of two changes that match an incident about as well,
+// the one made in the days before it leads, though the older one has its
+// words once more; the year-long recency prior alone does not do that.
+func TestRankLastWeek(t *testing.T) {
+	at := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	diff := "-write_concern = majority\n+write_concern = 0\n"
+	ix := NewIndex(catalog.Default())
+	err := ix.Add(context.Background(), []journal.Entry{
+		commit(1, sha(1), "Tune order writes on save (the save path)", diff, at.Add(-40*24*time.Hour)),
+		commit(2, sha(2), "Tune order writes on save", diff, at.Add(-2*24*time.Hour)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := Query{Text: "orders lost after save", At: at, Top: 10}
+	res := rankOf(t, ix, q)
+	if res.Suspects[0].ID != sha(2) {
+		t.Errorf("the change of 2 days ago should lead; scores %.3f (%s) and %.3f", res.Suspects[0].Score, res.Suspects[0].Title, res.Suspects[1].Score)
+	}
+	if r := res.Suspects[0].Recent; r < 0.8 || r > 0.85 {
+		t.Errorf("short prior of a 2-day-old change = %.3f, want 2^(-2/7) ≈ 0.820", r)
+	}
+	w := DefaultWeights
+	w.Recent = 0
+	off, err := ix.Rank(context.Background(), q, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off.Suspects[0].ID != sha(1) {
+		t.Errorf("without the short prior the better match should lead: %+v", off.Suspects[0])
+	}
+}

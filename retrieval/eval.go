@@ -173,7 +173,7 @@ func containsPrefix(ids []string, ref string) bool {
 }
 
 // ParseWeights applies "name=value,…" overrides to w (for experiments): the
-// names of weightKnobs, halflife (days), and f.<field> / b.<field> for the
+// names of weightKnobs, halflife and recent-halflife (days), and f.<field> / b.<field> for the
 // BM25F weight and length normalisation of each field (fieldNames).
 func ParseWeights(w Weights, spec string) (Weights, error) {
 	knobs := weightKnobs(&w)
@@ -190,8 +190,12 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 		if !ok || err != nil {
 			return w, fmt.Errorf("bad weight %q", kv)
 		}
-		if k == "halflife" {
+		switch k {
+		case "halflife":
 			w.HalfLife = time.Duration(f * 24 * float64(time.Hour))
+			continue
+		case "recent-halflife":
+			w.RecentHalfLife = time.Duration(f * 24 * float64(time.Hour))
 			continue
 		}
 		p, found := knobs[k]
@@ -207,7 +211,7 @@ func ParseWeights(w Weights, spec string) (Weights, error) {
 func weightKnobs(w *Weights) map[string]*float64 {
 	return map[string]*float64{
 		"lexical": &w.Lexical, "symptom": &w.Symptom, "vector": &w.Vector, "dense": &w.Dense,
-		"recency": &w.Recency, "k1": &w.K1, "trace": &w.Trace, "related": &w.RelatedStrength,
+		"recency": &w.Recency, "recent": &w.Recent, "k1": &w.K1, "trace": &w.Trace, "related": &w.RelatedStrength,
 		"headline": &w.Headline, "intro": &w.Intro, "root": &w.Root, "reverted": &w.Reverted,
 		"onset": &w.Onset, "after-onset": &w.AfterOnset,
 	}

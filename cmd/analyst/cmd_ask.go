@@ -214,7 +214,7 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	}
 	for i, s := range res.Suspects {
 		env.log.Debug("suspect", "rank", i+1, "id", shortID(s.ID), "score", s.Score, "lexical", s.Lexical,
-			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "onset", s.Onset, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
+			"symptom", s.Symptom, "coverage", s.Coverage, "vector", s.Vector, "recency", s.Recency, "recent", s.Recent, "onset", s.Onset, "intro", s.Intro, "strength", s.Strength, "trace", s.Trace.Score, "title", oneLine(s.Title, 50))
 		out.Suspects = append(out.Suspects, suspectJSON{
 			Rank: i + 1, ID: s.ID, Kind: s.Kind, Ref: s.Ref, Repo: s.Repo, Time: formatTime(time.Unix(s.Time, 0)),
 			Title: s.Title, Score: round3(s.Score), Reasons: withDeploy(reasons(s), deployed, s.ID, o.at), Why: "",

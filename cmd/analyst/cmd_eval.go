@@ -94,6 +94,7 @@ var ablations = []ablation{
 	{"vectors", func(w *retrieval.Weights) { w.Vector, w.Dense = 0, 0 }},
 	{"catalogue", func(w *retrieval.Weights) { w.Symptom = 0; w.Field[retrieval.FieldSymptoms] = 0 }},
 	{"recency", func(w *retrieval.Weights) { w.Recency = 0 }},
+	{"last week", func(w *retrieval.Weights) { w.Recent = 0 }},
 	{"trace", func(w *retrieval.Weights) { w.Trace = 0 }},
 	{"onset", func(w *retrieval.Weights) { w.Onset, w.AfterOnset = 0, 1 }},
 	{"headline", func(w *retrieval.Weights) { w.Headline = 0 }},
@@ -104,7 +105,7 @@ var ablations = []ablation{
 	{"first-commit damping", func(w *retrieval.Weights) { w.Root = 1 }},
 	{"revert damping", func(w *retrieval.Weights) { w.Reverted = 1 }},
 	{"all but lexical", func(w *retrieval.Weights) {
-		w.Vector, w.Dense, w.Symptom, w.Recency, w.Trace, w.Root, w.Reverted = 0, 0, 0, 0, 0, 1, 1
+		w.Vector, w.Dense, w.Symptom, w.Recency, w.Recent, w.Trace, w.Root, w.Reverted = 0, 0, 0, 0, 0, 0, 1, 1
 		w.Onset, w.AfterOnset = 0, 1
 		w.Headline, w.Intro = 0, 0
 		w.Field[retrieval.FieldSymptoms] = 0
