@@ -14,13 +14,19 @@ import (
 // incident, one 10 days: only when each reached production can tell them
 // apart.
 func twins(t *testing.T) (*Index, time.Time) {
+	return pair(t, "Tune order writes", 30*24*time.Hour, "Tune order writes", 10*24*time.Hour)
+}
+
+// pair indexes two commits of the same diff, sha(1) and sha(2), titled and
+// made the given times before the incident it returns.
+func pair(t *testing.T, title1 string, age1 time.Duration, title2 string, age2 time.Duration) (*Index, time.Time) {
 	t.Helper()
 	at := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
 	diff := "-write_concern = majority\n+write_concern = 0\n"
 	ix := NewIndex(catalog.Default())
 	err := ix.Add(context.Background(), []journal.Entry{
-		commit(1, sha(1), "Tune order writes", diff, at.Add(-30*24*time.Hour)),
-		commit(2, sha(2), "Tune order writes", diff, at.Add(-10*24*time.Hour)),
+		commit(1, sha(1), title1, diff, at.Add(-age1)),
+		commit(2, sha(2), title2, diff, at.Add(-age2)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -96,16 +102,7 @@ func TestShipmentsKeepsTheLatestDeploy(t *testing.T) {
 // the one made in the days before it leads, though the older one has its
 // words once more; the year-long recency prior alone does not do that.
 func TestRankLastWeek(t *testing.T) {
-	at := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
-	diff := "-write_concern = majority\n+write_concern = 0\n"
-	ix := NewIndex(catalog.Default())
-	err := ix.Add(context.Background(), []journal.Entry{
-		commit(1, sha(1), "Tune order writes on save (the save path)", diff, at.Add(-40*24*time.Hour)),
-		commit(2, sha(2), "Tune order writes on save", diff, at.Add(-2*24*time.Hour)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix, at := pair(t, "Tune order writes on save (the save path)", 40*24*time.Hour, "Tune order writes on save", 2*24*time.Hour)
 	q := Query{Text: "orders lost after save", At: at, Top: 10}
 	res := rankOf(t, ix, q)
 	if res.Suspects[0].ID != sha(2) {
