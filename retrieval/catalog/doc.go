@@ -78,6 +78,12 @@
 //	unless        = ['...']
 //	unless_change = ['...']
 //
+//	# Context: a diff line counts only when its hunk is about something:
+//	# the hunk header's context (the enclosing function) or one of the
+//	# hunk's lines on the new side matches. A "SELECT 1" counts in a
+//	# health handler, not in a database tool.
+//	in_hunk = '\bhealth\w*\b'
+//
 //	# Which files count. Globs without "/" match the base name, "**" spans
 //	# directories, {a,b} alternates; matching is case-sensitive.
 //	paths            = ["*.yaml", "deploy/**"]  # if set, only these files

@@ -22,6 +22,7 @@ type evaluator struct {
 	skip   map[int32]bool              // lines inside skip_from…skip_until sections
 	swept  map[int32]bool              // files whose sections are computed
 	netSet map[netSlot]map[string]bool // net-change keys per pattern and side
+	hunkOK map[int32]bool              // per hunk, for in_hunk: whether it matches
 }
 
 // run reports whether cl matches, given the candidate lines for it.
@@ -31,6 +32,7 @@ func (e *evaluator) run(cl *class, cands []int32) (Match, bool) {
 	clear(e.fileOK)
 	e.skip, e.swept = nil, nil
 	clear(e.netSet)
+	clear(e.hunkOK)
 	// A class restricted to some files drops the other files' lines once,
 	// instead of in every pass (every pass tests allowed() anyway).
 	if len(cl.paths) > 0 || cl.pathRe != nil || len(cl.exclude) > 0 {
@@ -91,7 +93,38 @@ func (e *evaluator) allowed(li int32) bool {
 	if len(e.cl.skipFrom) > 0 && e.skipped(li) {
 		return false
 	}
+	if e.cl.inHunk != nil && !e.inHunk(li) {
+		return false
+	}
 	return true
+}
+
+// inHunk reports, with caching, whether the hunk of line li matches the
+// class's in_hunk pattern: its header's context (the enclosing function) or
+// any of its lines on the new side.
+func (e *evaluator) inHunk(li int32) bool {
+	lines := e.s.lines
+	h := lines[li].hunk
+	if h < 0 {
+		return true
+	}
+	if ok, seen := e.hunkOK[h]; seen {
+		return ok
+	}
+	first := li
+	for first > 0 && lines[first-1].hunk == h {
+		first--
+	}
+	ok := false
+	for i := int(first); i < len(lines) && lines[i].hunk == h && !ok; i++ {
+		ln := &lines[i]
+		ok = ln.kind != kindDel && len(ln.text) <= maxLineLen && e.cl.inHunk.MatchString(ln.text)
+	}
+	if e.hunkOK == nil {
+		e.hunkOK = make(map[int32]bool)
+	}
+	e.hunkOK[h] = ok
+	return ok
 }
 
 // fileAllowedAt reports, with caching, whether file fi counts for the class.

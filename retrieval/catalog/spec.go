@@ -39,6 +39,7 @@ type classSpec struct {
 	CaseSensitive   bool          `toml:"case_sensitive"`
 	SkipFrom        []string      `toml:"skip_from"`
 	SkipUntil       []string      `toml:"skip_until"`
+	InHunk          string        `toml:"in_hunk"`
 }
 
 type numericSpec struct {
@@ -71,8 +72,9 @@ type class struct {
 	dropped         []droppedRule
 	unless          []*regexp.Regexp
 	unlessChange    []*regexp.Regexp
-	skipFrom        []pattern // section markers, with derived literals: they
-	skipUntil       []pattern // are tried on every line of the files looked at
+	skipFrom        []pattern      // section markers, with derived literals: they
+	skipUntil       []pattern      // are tried on every line of the files looked at
+	inHunk          *regexp.Regexp // nil: every hunk counts
 	paths           []glob
 	pathRe          *regexp.Regexp
 	exclude         []glob
@@ -366,6 +368,11 @@ func compileClass(sp *classSpec) (*class, error) {
 	}
 	if len(cl.skipUntil) > 0 && len(cl.skipFrom) == 0 {
 		return nil, fmt.Errorf("skip_until: needs skip_from")
+	}
+	if sp.InHunk != "" {
+		if cl.inHunk, err = re("in_hunk", -1, sp.InHunk); err != nil {
+			return nil, err
+		}
 	}
 
 	for i, ns := range sp.Numeric {
