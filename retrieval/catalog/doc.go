@@ -83,6 +83,11 @@
 //	# hunk's lines on the new side matches. A "SELECT 1" counts in a
 //	# health handler, not in a database tool.
 //	in_hunk = '\bhealth\w*\b'
+//	# and the other way round: lines of a hunk that matches do not count
+//	# (a requirements file compiled by pip-compile has "# via" lines).
+//	unless_hunk = '^\s*#\s*via\b'
+//	# unless_change vetoes once this many added lines match it (default 1).
+//	unless_change_min = 3
 //
 //	# Which files count. Globs without "/" match the base name, "**" spans
 //	# directories, {a,b} alternates; matching is case-sensitive.

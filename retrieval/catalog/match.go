@@ -22,7 +22,8 @@ type evaluator struct {
 	skip   map[int32]bool              // lines inside skip_from…skip_until sections
 	swept  map[int32]bool              // files whose sections are computed
 	netSet map[netSlot]map[string]bool // net-change keys per pattern and side
-	hunkOK map[int32]bool              // per hunk, for in_hunk: whether it matches
+	// Per hunk, whether it matches in_hunk and unless_hunk.
+	hunkIn, hunkUnless map[int32]bool
 }
 
 // run reports whether cl matches, given the candidate lines for it.
@@ -32,7 +33,13 @@ func (e *evaluator) run(cl *class, cands []int32) (Match, bool) {
 	clear(e.fileOK)
 	e.skip, e.swept = nil, nil
 	clear(e.netSet)
-	clear(e.hunkOK)
+	if cl.inHunk != nil || cl.unlessHunk != nil {
+		if e.hunkIn == nil {
+			e.hunkIn, e.hunkUnless = make(map[int32]bool), make(map[int32]bool)
+		}
+		clear(e.hunkIn)
+		clear(e.hunkUnless)
+	}
 	// A class restricted to some files drops the other files' lines once,
 	// instead of in every pass (every pass tests allowed() anyway).
 	if len(cl.paths) > 0 || cl.pathRe != nil || len(cl.exclude) > 0 {
@@ -93,22 +100,25 @@ func (e *evaluator) allowed(li int32) bool {
 	if len(e.cl.skipFrom) > 0 && e.skipped(li) {
 		return false
 	}
-	if e.cl.inHunk != nil && !e.inHunk(li) {
+	if e.cl.inHunk != nil && !e.hunkHas(li, e.cl.inHunk, e.hunkIn) {
+		return false
+	}
+	if e.cl.unlessHunk != nil && e.hunkHas(li, e.cl.unlessHunk, e.hunkUnless) {
 		return false
 	}
 	return true
 }
 
-// inHunk reports, with caching, whether the hunk of line li matches the
-// class's in_hunk pattern: its header's context (the enclosing function) or
-// any of its lines on the new side.
-func (e *evaluator) inHunk(li int32) bool {
+// hunkHas reports, with caching in seen, whether the hunk of line li matches
+// re: its header's context (the enclosing function) or any of its lines on
+// the new side. A note has no hunk and always matches.
+func (e *evaluator) hunkHas(li int32, re *regexp.Regexp, seen map[int32]bool) bool {
 	lines := e.s.lines
 	h := lines[li].hunk
 	if h < 0 {
-		return true
+		return re == e.cl.inHunk
 	}
-	if ok, seen := e.hunkOK[h]; seen {
+	if ok, found := seen[h]; found {
 		return ok
 	}
 	first := li
@@ -118,12 +128,9 @@ func (e *evaluator) inHunk(li int32) bool {
 	ok := false
 	for i := int(first); i < len(lines) && lines[i].hunk == h && !ok; i++ {
 		ln := &lines[i]
-		ok = ln.kind != kindDel && len(ln.text) <= maxLineLen && e.cl.inHunk.MatchString(ln.text)
+		ok = ln.kind != kindDel && len(ln.text) <= maxLineLen && re.MatchString(ln.text)
 	}
-	if e.hunkOK == nil {
-		e.hunkOK = make(map[int32]bool)
-	}
-	e.hunkOK[h] = ok
+	seen[h] = ok
 	return ok
 }
 
@@ -674,6 +681,7 @@ func (e *evaluator) vetoed() bool {
 	if len(e.cl.unlessChange) == 0 {
 		return false
 	}
+	n := 0
 	for li := range e.s.lines {
 		ln := &e.s.lines[li]
 		if ln.kind != kindAdd && ln.kind != kindNote {
@@ -683,7 +691,9 @@ func (e *evaluator) vetoed() bool {
 			continue
 		}
 		if anyMatch(e.cl.unlessChange, ln.text) {
-			return true
+			if n++; n >= e.cl.unlessMin {
+				return true
+			}
 		}
 	}
 	return false

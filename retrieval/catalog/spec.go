@@ -32,6 +32,7 @@ type classSpec struct {
 	Dropped         []droppedSpec `toml:"dropped"`
 	Unless          []string      `toml:"unless"`
 	UnlessChange    []string      `toml:"unless_change"`
+	UnlessChangeMin int           `toml:"unless_change_min"`
 	Paths           []string      `toml:"paths"`
 	PathRegex       string        `toml:"path_regex"`
 	ExcludePaths    []string      `toml:"exclude_paths"`
@@ -40,6 +41,7 @@ type classSpec struct {
 	SkipFrom        []string      `toml:"skip_from"`
 	SkipUntil       []string      `toml:"skip_until"`
 	InHunk          string        `toml:"in_hunk"`
+	UnlessHunk      string        `toml:"unless_hunk"`
 }
 
 type numericSpec struct {
@@ -72,9 +74,11 @@ type class struct {
 	dropped         []droppedRule
 	unless          []*regexp.Regexp
 	unlessChange    []*regexp.Regexp
+	unlessMin       int            // added lines that must match unless_change to veto
 	skipFrom        []pattern      // section markers, with derived literals: they
 	skipUntil       []pattern      // are tried on every line of the files looked at
 	inHunk          *regexp.Regexp // nil: every hunk counts
+	unlessHunk      *regexp.Regexp // nil: no hunk is left out
 	paths           []glob
 	pathRe          *regexp.Regexp
 	exclude         []glob
@@ -360,6 +364,10 @@ func compileClass(sp *classSpec) (*class, error) {
 	if cl.unlessChange, err = list("unless_change", sp.UnlessChange); err != nil {
 		return nil, err
 	}
+	if sp.UnlessChangeMin < 0 {
+		return nil, fmt.Errorf("unless_change_min: %d is negative", sp.UnlessChangeMin)
+	}
+	cl.unlessMin = max(sp.UnlessChangeMin, 1)
 	if cl.skipFrom, err = pats("skip_from", sp.SkipFrom); err != nil {
 		return nil, err
 	}
@@ -371,6 +379,11 @@ func compileClass(sp *classSpec) (*class, error) {
 	}
 	if sp.InHunk != "" {
 		if cl.inHunk, err = re("in_hunk", -1, sp.InHunk); err != nil {
+			return nil, err
+		}
+	}
+	if sp.UnlessHunk != "" {
+		if cl.unlessHunk, err = re("unless_hunk", -1, sp.UnlessHunk); err != nil {
 			return nil, err
 		}
 	}
