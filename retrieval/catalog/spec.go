@@ -321,6 +321,11 @@ func compileClass(sp *classSpec) (*class, error) {
 		}
 		r, err := regexp.Compile(flags + src)
 		if err != nil {
+			// Name the pattern as written, without the flags added here.
+			var se *syntax.Error
+			if errors.As(err, &se) {
+				return nil, fmt.Errorf("%s: %s: %s", name, se.Code, src)
+			}
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		return r, nil
