@@ -110,8 +110,20 @@ func TestUserClasses(t *testing.T) {
 	if _, _, code := analystRun(t, "", "--home", home, "ask", "--no-llm", "wrong VAT"); code != exitUsage {
 		t.Errorf("ask with a broken class: exit %d, want %d", code, exitUsage)
 	}
-	os.Remove(classes)
 	if after := mustRun(t, "--home", home, "log", "--json"); after != before {
 		t.Errorf("the journal changed:\nbefore %s\nafter %s", before, after)
+	}
+	// Asked from a repository the journal does not know yet, which ask
+	// brings in first (that still works) and then indexes: the error is
+	// said once.
+	other := filepath.Join(work, "other")
+	os.MkdirAll(other, 0o755)
+	gitIn(t, other, nil, "init", "-q", "-b", "main")
+	writeRepoFile(t, other, "README.md", "# other\n")
+	commitAll(t, other, "2026-11-21T10:00:00Z", "Start")
+	t.Chdir(other)
+	_, errOut, code = analystRun(t, "", "--home", home, "ask", "--no-llm", "wrong VAT")
+	if code != exitUsage || strings.Count(errOut, "change classes in") != 1 {
+		t.Errorf("ask with a broken class: exit %d, want %d, and the error once:\n%s", code, exitUsage, errOut)
 	}
 }

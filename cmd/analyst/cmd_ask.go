@@ -448,6 +448,11 @@ func autoIndexHere(ctx context.Context, env *environment, j *journal.Store) {
 		return
 	}
 	if err := refreshIndex(ctx, env, j, false, false); err != nil {
+		// Bad input (a change class that does not compile) stops the ask
+		// itself next, with its hint: say it once.
+		if ue, ok := errors.AsType[*userError](err); ok && ue.code == exitUsage {
+			return
+		}
 		env.warnf("could not index %s: %v", g.Name, err)
 	}
 }
