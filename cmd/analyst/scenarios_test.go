@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -40,6 +42,8 @@ var scenariosEnd = time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
 var scenariosReport = flag.Bool("scenarios.report", false, "print the symptom-scenario table and metrics to stdout")
 
 var scenariosKeep = flag.String("scenarios.keep", "", "build the history and the analyst home into this new `directory` and keep them, for asking by hand (analyst --home DIR/home ask --at ...)")
+
+var scenariosLeaveOut = flag.Bool("scenarios.leaveout", false, "ask the tuned incidents again with the change classes their causes match left out of the catalogue: how the ranking does, on reports it was tuned for, when it has no class for the kind of change")
 
 var scenariosAblate = flag.Bool("scenarios.ablate", false, "also ask with each part of the score off (eval --ablate's parts) and print what each adds")
 
@@ -179,8 +183,14 @@ func setupScenarios(tb testing.TB) *scenarioHome {
 // ranked.
 func (s *scenarioHome) ask(tb testing.TB) []scenarioResult {
 	tb.Helper()
+	return s.askIncidents(tb, s.incidents)
+}
+
+// askIncidents asks the given incidents at their report times.
+func (s *scenarioHome) askIncidents(tb testing.TB, incidents []scenarios.Incident) []scenarioResult {
+	tb.Helper()
 	var rs []scenarioResult
-	for _, in := range s.incidents {
+	for _, in := range incidents {
 		after, err := scenarios.ParseAfter(in.After)
 		if err != nil {
 			tb.Fatal(err)
@@ -287,6 +297,9 @@ func TestScenarios(t *testing.T) {
 	if *scenariosAblate {
 		fmt.Print(scenarioAblation(t, s, rs))
 	}
+	if *scenariosLeaveOut {
+		fmt.Print(scenarioLeaveOut(t, s, rs))
+	}
 	// When the cause is in the top 3, ask should not say nothing looks
 	// related. The threshold is calibrated on other data (see
 	// retrieval.DefaultWeights), so a few weak matches may fall under it;
@@ -371,4 +384,106 @@ func BenchmarkScenarios(b *testing.B) {
 	if *scenariosReport {
 		fmt.Print(scenarioReport(rs))
 	}
+}
+
+// leftOutClass overrides a built-in change class (by its id) with one that
+// never matches.
+const leftOutClass = `[[class]]
+id = %q
+reason = "left out"
+symptoms = ["left out"]
+require = ["leftoutclassnevermatches"]
+added = ['leftoutclassnevermatches']
+
+`
+
+// scenarioLeaveOut asks each tune and novel incident again with the classes
+// its cause matches left out of the catalogue (a user's classes.toml that
+// overrides them), and returns the ranks and metrics. It measures on tuned
+// reports what the fresh split measures on new ones: how the ranking does on
+// a kind of change it has no class for.
+func scenarioLeaveOut(t *testing.T, s *scenarioHome, full []scenarioResult) string {
+	t.Helper()
+	before := make(map[string]scenarioResult)
+	for _, r := range full {
+		before[r.incident.ID] = r
+	}
+	groups := make(map[string][]scenarios.Incident) // by the classes left out
+	for _, in := range s.incidents {
+		if in.Split != scenarios.SplitTune && in.Split != scenarios.SplitNovel {
+			continue
+		}
+		var sh struct{ Classes []struct{ Class string } }
+		if err := json.Unmarshal([]byte(tbRun(t, "--home", s.home, "show", "--json", s.causeIDs[in.Cause])), &sh); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range sh.Classes {
+			names = append(names, c.Class)
+		}
+		sort.Strings(names)
+		key := strings.Join(names, " ")
+		groups[key] = append(groups[key], in)
+	}
+	path := filepath.Join(s.home, "classes.toml")
+	defer func() {
+		os.Remove(path)
+		tbRun(t, "--home", s.home, "index")
+	}()
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var rs []scenarioResult
+	left := make(map[string]string)
+	for _, key := range keys {
+		for _, in := range groups[key] {
+			left[in.ID] = key
+		}
+		if key == "" {
+			for _, in := range groups[key] {
+				rs = append(rs, before[in.ID])
+			}
+			continue
+		}
+		var b strings.Builder
+		for _, c := range strings.Fields(key) {
+			fmt.Fprintf(&b, leftOutClass, c)
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tbRun(t, "--home", s.home, "index")
+		rs = append(rs, s.askIncidents(t, groups[key])...)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].incident.ID < rs[j].incident.ID })
+
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "incident\tsplit\trank\twithout its classes\tclasses left out")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.incident.ID, r.incident.Split, rankText(before[r.incident.ID].rank), rankText(r.rank), left[r.incident.ID])
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "left out\tn\tR@1\tR@3\tR@5\tMRR")
+	for _, split := range []string{scenarios.SplitTune, scenarios.SplitNovel, "both"} {
+		var set []scenarioResult
+		for _, r := range rs {
+			if split == "both" || r.incident.Split == split {
+				set = append(set, r)
+			}
+		}
+		m := scoreScenarios(set)
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n", split, m.n, m.r1, m.r3, m.r5, m.mrr)
+	}
+	tw.Flush()
+	return b.String()
+}
+
+func rankText(r int) string {
+	if r == 0 {
+		return "-"
+	}
+	return strconv.Itoa(r)
 }
