@@ -1164,7 +1164,7 @@ The load balancer now closes a connection that carries no bytes for 10 s,
 and the export sent nothing until the whole range was built. Stream it a
 day at a time, like the customer export.`,
 			ops: []op{
-				edit("shop/exports.py", orderLinesBuilt, orderLinesStreamed),
+				edit("shop/exports.py", orderLinesCSVBuilt, orderLinesCSVStreamed),
 			}},
 		{day: 18, clock: "10:40", who: tomas, subject: "nginx: gzip text/plain too",
 			ops: []op{
@@ -1722,7 +1722,11 @@ def export_order_lines():
 
 `
 
-const orderLinesBuilt = `
+// orderLinesBuilt is the order lines export as first written, one query
+// per day; orderLinesCSVStreamed its function once it sends each day.
+const orderLinesBuilt = orderLinesQuery + orderLinesCSVBuilt
+
+const orderLinesQuery = `
 
 ORDER_LINE_COLUMNS = ["date", "order", "sku", "quantity", "net_cents", "vat_cents", "gross_cents", "currency", "country"]
 ORDER_LINES_QUERY = """
@@ -1734,7 +1738,9 @@ ORDER_LINES_QUERY = """
        AND o.created_at >= %s AND o.created_at < %s
      ORDER BY o.created_at, o.number
 """
+`
 
+const orderLinesCSVBuilt = `
 
 def order_lines_csv(start, end):
     """Every order line from start to end (dates), one query per day."""
@@ -1749,19 +1755,7 @@ def order_lines_csv(start, end):
     return buf.getvalue()
 `
 
-const orderLinesStreamed = `
-
-ORDER_LINE_COLUMNS = ["date", "order", "sku", "quantity", "net_cents", "vat_cents", "gross_cents", "currency", "country"]
-ORDER_LINES_QUERY = """
-    SELECT o.created_at::date, o.number, i.sku, i.quantity,
-           i.quantity * i.unit_cents - coalesce(i.vat_cents, 0), coalesce(i.vat_cents, 0), i.quantity * i.unit_cents,
-           o.currency, o.shipping_address->>'country'
-      FROM orders o JOIN order_items i ON i.order_id = o.id
-     WHERE o.status IN ('paid', 'shipped', 'delivered')
-       AND o.created_at >= %s AND o.created_at < %s
-     ORDER BY o.created_at, o.number
-"""
-
+const orderLinesCSVStreamed = `
 
 def order_lines_csv(start, end):
     """Every order line from start to end (dates), one query per day, each
