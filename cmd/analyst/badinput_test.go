@@ -225,6 +225,18 @@ func gitIn(t *testing.T, dir string, env []string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// newRepo makes an empty git repository dir/name and returns it with a
+// function that writes a file in it (see writeRepoFile).
+func newRepo(t *testing.T, dir, name string) (repo string, write func(path, text string)) {
+	t.Helper()
+	repo = filepath.Join(dir, name)
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gitIn(t, repo, nil, "init", "-q", "-b", "main")
+	return repo, func(path, text string) { writeRepoFile(t, repo, path, text) }
+}
+
 // writeRepoFile writes text to path inside repo, creating directories.
 func writeRepoFile(t *testing.T, repo, path, text string) {
 	t.Helper()

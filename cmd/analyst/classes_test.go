@@ -37,14 +37,12 @@ func TestUserClasses(t *testing.T) {
 	example := readmeClass(t) // before the test leaves the package directory
 	work := setIsolatedEnv(t)
 	home := filepath.Join(work, "home")
-	repo := filepath.Join(work, "shop")
-	os.MkdirAll(repo, 0o755)
-	gitIn(t, repo, nil, "init", "-q", "-b", "main")
-	writeRepoFile(t, repo, "config/billing.yaml", "currency: EUR\nstrict_vat_rules: true\nrounding: half_up\n")
+	repo, write := newRepo(t, work, "shop")
+	write("config/billing.yaml", "currency: EUR\nstrict_vat_rules: true\nrounding: half_up\n")
 	commitAll(t, repo, "2026-11-20T10:00:00Z", "Billing: settings file")
-	writeRepoFile(t, repo, "config/billing.yaml", "currency: EUR\nstrict_vat_rules: false\nrounding: half_up\n")
+	write("config/billing.yaml", "currency: EUR\nstrict_vat_rules: false\nrounding: half_up\n")
 	cause := commitAll(t, repo, "2026-12-01T10:00:00Z", "Billing: simpler settings for the new shop")
-	writeRepoFile(t, repo, "templates/invoice.html", "<p>Invoice total, VAT included: {{ total }}</p>\n")
+	write("templates/invoice.html", "<p>Invoice total, VAT included: {{ total }}</p>\n")
 	commitAll(t, repo, "2026-12-02T10:00:00Z", "Invoice: say that the total includes VAT")
 
 	if err := os.MkdirAll(home, 0o700); err != nil {
@@ -116,10 +114,8 @@ func TestUserClasses(t *testing.T) {
 	// Asked from a repository the journal does not know yet, which ask
 	// brings in first (that still works) and then indexes: the error is
 	// said once.
-	other := filepath.Join(work, "other")
-	os.MkdirAll(other, 0o755)
-	gitIn(t, other, nil, "init", "-q", "-b", "main")
-	writeRepoFile(t, other, "README.md", "# other\n")
+	other, writeOther := newRepo(t, work, "other")
+	writeOther("README.md", "# other\n")
 	commitAll(t, other, "2026-11-21T10:00:00Z", "Start")
 	t.Chdir(other)
 	_, errOut, code = analystRun(t, "", "--home", home, "ask", "--no-llm", "wrong VAT")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,10 +16,7 @@ import (
 // and the translation (C).
 func marksRepo(t *testing.T, work string) (repo, a, b, c string) {
 	t.Helper()
-	repo = filepath.Join(work, "shop")
-	os.MkdirAll(repo, 0o755)
-	gitIn(t, repo, nil, "init", "-q", "-b", "main")
-	write := func(path, text string) { writeRepoFile(t, repo, path, text) }
+	repo, write := newRepo(t, work, "shop")
 	write("README.md", "# shop\n")
 	commitAll(t, repo, "2026-11-01T09:00:00Z", "Start the shop service")
 	write("orders/list.go", "package orders\n\nfunc List(user string) []Order { return store.OrdersOf(user) }\n")

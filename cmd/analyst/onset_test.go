@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,10 +18,7 @@ func TestAskOnset(t *testing.T) {
 	work := setIsolatedEnv(t)
 	t.Setenv("TZ", "America/New_York")
 	home := filepath.Join(work, "home")
-	repo := filepath.Join(work, "shop")
-	os.MkdirAll(repo, 0o755)
-	gitIn(t, repo, nil, "init", "-q", "-b", "main")
-	write := func(path, text string) { writeRepoFile(t, repo, path, text) }
+	repo, write := newRepo(t, work, "shop")
 	// Midday UTC keeps each commit on its weekday in any zone from UTC-10
 	// to UTC+11, wherever the test runs.
 	write("README.md", "# shop\n")
