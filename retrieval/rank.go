@@ -213,10 +213,7 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	var sumLen [numFields]float64
 	for i := range ix.Docs {
 		d := &ix.Docs[i]
-		if d.Time >= at || d.Time < from || (q.Repo != "" && d.Repo != q.Repo) {
-			continue
-		}
-		if t, ok := q.Unreachable[d.ID]; ok && t.Before(q.At) {
+		if !q.eligible(d, from) {
 			continue
 		}
 		cand[i] = true
@@ -467,6 +464,54 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	}
 	res.Suspects = sus
 	return res, nil
+}
+
+// eligible reports whether d may be a suspect for q: made before q.At and
+// not before from (unix seconds), of q.Repo if set, and still reachable.
+func (q *Query) eligible(d *Doc, from int64) bool {
+	if d.Time >= q.At.Unix() || d.Time < from || (q.Repo != "" && d.Repo != q.Repo) {
+		return false
+	}
+	if t, ok := q.Unreachable[d.ID]; ok && t.Before(q.At) {
+		return false
+	}
+	return true
+}
+
+// LiveChange is a change and when it went live: when it was made, or when a
+// deploy shipped it (see Query.Deployed).
+type LiveChange struct {
+	Doc
+	Live time.Time
+}
+
+// WentLive returns up to n changes that went live within window before the
+// incident, newest first, leaving out changes to tests and documentation
+// only. When nothing matches an incident's words, what changed just before
+// it is where to look.
+func (ix *Index) WentLive(q Query, window time.Duration, n int) []LiveChange {
+	var from int64 = math.MinInt64
+	if q.Since > 0 {
+		from = q.At.Add(-q.Since).Unix()
+	}
+	at, start := q.At.Unix(), q.At.Add(-window).Unix()
+	var out []LiveChange
+	for i := range ix.Docs {
+		d := &ix.Docs[i]
+		if d.SupportOnly || !q.eligible(d, from) {
+			continue
+		}
+		if t := q.liveSince(d); t >= start && t < at {
+			out = append(out, LiveChange{Doc: *d, Live: time.Unix(t, 0).UTC()})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b LiveChange) int {
+		if c := b.Live.Compare(a.Live); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Seq, a.Seq)
+	})
+	return out[:min(n, len(out))]
 }
 
 // enrichedBefore reports whether d's enrichment was made before the

@@ -40,7 +40,8 @@ func askCommand(env *environment) *cli.Command {
 suspects, with the reasons for each, and asks a local Ollama model to explain
 the likeliest. '-' or a pipe reads the description from stdin (a stack trace,
 an editor selection; its first MiB, more is cut with a warning). Without a
-model it shows retrieval only, saying so.
+model it shows retrieval only, saying so. When no change matches the incident
+well, it says so, and lists what went live in the 24 hours before it.
 Nothing recorded after --at influences the answer.
 
 Examples:
@@ -99,9 +100,29 @@ type askJSON struct {
 	// Onset is when the report says the problem began, if it says.
 	Onset    *onsetJSON    `json:"onset,omitempty"`
 	Suspects []suspectJSON `json:"suspects"`
-	Summary  string        `json:"summary"`
-	Warnings []string      `json:"warnings"`
+	// WentLive lists, when nothing looks related, the changes that went
+	// live in the day before the incident, newest first; empty otherwise.
+	WentLive []wentLiveJSON `json:"went_live"`
+	Summary  string         `json:"summary"`
+	Warnings []string       `json:"warnings"`
 }
+
+// wentLiveJSON is a change that went live shortly before the incident.
+type wentLiveJSON struct {
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
+	Ref   string `json:"ref"`
+	Repo  string `json:"repo"`
+	Time  string `json:"time"` // when it went live: made, or shipped by a deploy
+	Title string `json:"title"`
+}
+
+// wentLiveWindow and wentLiveMax bound the changes listed when nothing
+// looks related.
+const (
+	wentLiveWindow = 24 * time.Hour
+	wentLiveMax    = 5
+)
 
 // onsetJSON is the window a report's words give for when the problem
 // began ("since Friday evening"), read in the local time zone.
@@ -208,7 +229,12 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 		return failErr(err, "", "ranking: %v", err)
 	}
 	out := askJSON{Version: 1, Query: o.text, At: formatTime(o.at), Models: askModels{Embed: embedLabel(res.Vectors)}, Related: res.Related,
-		Suspects: []suspectJSON{}, Warnings: warnings}
+		Suspects: []suspectJSON{}, WentLive: []wentLiveJSON{}, Warnings: warnings}
+	if !res.Related {
+		for _, c := range ix.WentLive(q, wentLiveWindow, wentLiveMax) {
+			out.WentLive = append(out.WentLive, wentLiveJSON{ID: c.ID, Kind: c.Kind, Ref: c.Ref, Repo: c.Repo, Time: formatTime(c.Live), Title: c.Title})
+		}
+	}
 	if o := res.Onset; o != nil {
 		out.Onset = &onsetJSON{Phrase: o.Phrase, From: formatTime(o.Start), Until: formatTime(o.End)}
 	}
@@ -354,6 +380,15 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 		}
 		for _, r := range s.Reasons {
 			fmt.Fprintf(w, "    · %s\n", r)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(out.WentLive) > 0 {
+		fmt.Fprintf(w, "Went live in the %d h before, newest first:\n", int(wentLiveWindow.Hours()))
+		at, _ := time.Parse(time.RFC3339, out.At)
+		for _, c := range out.WentLive {
+			when, _ := time.Parse(time.RFC3339, c.Time)
+			fmt.Fprintf(w, "  - %s  (%s %s, %s before)\n", c.Title, c.Kind, shortID(c.ID), humanAge(at.Sub(when)))
 		}
 		fmt.Fprintln(w)
 	}
