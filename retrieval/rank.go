@@ -485,23 +485,23 @@ type LiveChange struct {
 	Live time.Time
 }
 
-// WentLive returns up to n changes that went live within window before the
-// incident, newest first, leaving out changes to tests and documentation
-// only. When nothing matches an incident's words, what changed just before
-// it is where to look.
-func (ix *Index) WentLive(q Query, window time.Duration, n int) []LiveChange {
+// WentLive returns up to n changes that went live from start until end
+// (and before the incident), newest first, leaving out changes to tests and
+// documentation only. When nothing matches an incident's words, what changed
+// just before it is where to look.
+func (ix *Index) WentLive(q Query, start, end time.Time, n int) []LiveChange {
 	var from int64 = math.MinInt64
 	if q.Since > 0 {
 		from = q.At.Add(-q.Since).Unix()
 	}
-	at, start := q.At.Unix(), q.At.Add(-window).Unix()
+	at, begin := min(q.At.Unix(), end.Unix()), start.Unix()
 	var out []LiveChange
 	for i := range ix.Docs {
 		d := &ix.Docs[i]
 		if d.SupportOnly || !q.eligible(d, from) {
 			continue
 		}
-		if t := q.liveSince(d); t >= start && t < at {
+		if t := q.liveSince(d); t >= begin && t < at {
 			out = append(out, LiveChange{Doc: *d, Live: time.Unix(t, 0).UTC()})
 		}
 	}

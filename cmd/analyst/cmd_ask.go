@@ -231,7 +231,12 @@ func runAsk(ctx context.Context, env *environment, o askOptions) error {
 	out := askJSON{Version: 1, Query: o.text, At: formatTime(o.at), Models: askModels{Embed: embedLabel(res.Vectors)}, Related: res.Related,
 		Suspects: []suspectJSON{}, WentLive: []wentLiveJSON{}, Warnings: warnings}
 	if !res.Related {
-		for _, c := range ix.WentLive(q, wentLiveWindow, wentLiveMax) {
+		// Before the onset the report gives, if any; else before --at.
+		end := q.At
+		if o := res.Onset; o != nil {
+			end = o.End
+		}
+		for _, c := range ix.WentLive(q, end.Add(-wentLiveWindow), end, wentLiveMax) {
 			out.WentLive = append(out.WentLive, wentLiveJSON{ID: c.ID, Kind: c.Kind, Ref: c.Ref, Repo: c.Repo, Time: formatTime(c.Live), Title: c.Title})
 		}
 	}
@@ -384,7 +389,11 @@ func printAsk(env *environment, out askJSON, res retrieval.Result) {
 		fmt.Fprintln(w)
 	}
 	if len(out.WentLive) > 0 {
-		fmt.Fprintf(w, "Went live in the %d h before, newest first:\n", int(wentLiveWindow.Hours()))
+		before := "the incident"
+		if o := res.Onset; o != nil {
+			before = fmt.Sprintf("the report's onset (%q)", o.Phrase)
+		}
+		fmt.Fprintf(w, "Went live in the %d h before %s, newest first:\n", int(wentLiveWindow.Hours()), before)
 		at, _ := time.Parse(time.RFC3339, out.At)
 		for _, c := range out.WentLive {
 			when, _ := time.Parse(time.RFC3339, c.Time)

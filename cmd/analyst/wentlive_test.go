@@ -9,9 +9,11 @@ import (
 // TestAskWentLive: when nothing looks related, ask lists what went live in
 // the 24 hours before the incident, newest first: commits, notes and
 // deploys, a commit at the time a deploy shipped it, and no change to
-// documentation only. When something looks related, the list is empty.
+// documentation only; with an onset in the report, the 24 hours before it.
+// When something looks related, the list is empty.
 func TestAskWentLive(t *testing.T) {
 	work := setIsolatedEnv(t)
+	t.Setenv("TZ", "UTC")
 	home := filepath.Join(work, "home")
 	repo, write := newRepo(t, work, "shop")
 	write("app.py", "def main():\n    pass\n")
@@ -55,10 +57,20 @@ func TestAskWentLive(t *testing.T) {
 		t.Errorf("went_live:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	text := ask("everything froze")
-	for _, line := range []string{"Went live in the 24 h before, newest first:", "  - Cache: keep sessions in memory  (commit ", ", 3 h before)"} {
+	for _, line := range []string{"Went live in the 24 h before the incident, newest first:", "  - Cache: keep sessions in memory  (commit ", ", 3 h before)"} {
 		if !strings.Contains(text, line) {
 			t.Errorf("text lacks %q:\n%s", line, text)
 		}
+	}
+
+	// An onset in the report: the day before it, not before --at.
+	a = askJSONOf(t, ask("everything froze 5 hours ago", "--json"))
+	if a.Onset == nil || a.Related || len(a.WentLive) != 1 || a.WentLive[0].Title != "Queue: fewer workers at night" {
+		t.Errorf("with an onset 5 hours before: onset %+v, related %v, went_live %+v; want only the night's queue change",
+			a.Onset, a.Related, a.WentLive)
+	}
+	if text := ask("everything froze 5 hours ago"); !strings.Contains(text, `Went live in the 24 h before the report's onset ("5 hours ago"), newest first:`) {
+		t.Errorf("text with an onset:\n%s", text)
 	}
 
 	a = askJSONOf(t, ask("sessions lost from the cache", "--json"))
