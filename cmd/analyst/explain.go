@@ -67,6 +67,25 @@ func explain(ctx context.Context, env *environment, j *journal.Store, out *askJS
 		in.Suspects = append(in.Suspects, prompts.Suspect{ID: s.ID, Kind: s.Kind, Title: s.Title, Time: s.Time,
 			Repo: s.Repo, Reasons: append([]string(nil), s.Reasons...), Excerpt: excerpt})
 	}
+	// Nothing matched the incident well: the model also reads what went live
+	// just before it, since it may see a mechanism no shared word shows.
+	shown := make(map[string]bool, len(in.Suspects))
+	for _, s := range in.Suspects {
+		shown[s.ID] = true
+	}
+	wentLive := make(map[string]wentLiveJSON)
+	for _, c := range out.WentLive {
+		if shown[c.ID] {
+			continue
+		}
+		e, err := j.Get(ctx, c.ID)
+		if err != nil {
+			continue
+		}
+		wentLive[c.ID] = c
+		in.Suspects = append(in.Suspects, prompts.Suspect{ID: c.ID, Kind: c.Kind, Title: c.Title, Time: c.Time, Repo: c.Repo,
+			Reasons: []string{wentLiveReason(out.At, c.Time)}, Excerpt: strings.TrimSpace(e.Body + "\n" + e.Diff)})
+	}
 	stream := live != nil
 	// Truncate off: a prompt over the context is an error to act on, not a
 	// prompt the server silently cuts in the middle (its default).
@@ -136,12 +155,26 @@ func explain(ctx context.Context, env *environment, j *journal.Store, out *askJS
 	}
 	out.Models.Chat = model
 	var warnings []string
+	// Room for the changes that went live, so pointers stay valid.
+	out.Suspects = slices.Grow(out.Suspects, len(wentLive))
+	var top float64 // the best retrieval score
 	byID := map[string]*suspectJSON{}
 	for i := range out.Suspects {
 		byID[out.Suspects[i].ID] = &out.Suspects[i]
+		top = max(top, out.Suspects[i].Score)
 	}
+	var added []string
 	for _, es := range ex.Suspects {
 		s, ok := byID[es.ID]
+		if c, live := wentLive[es.ID]; !ok && live {
+			// A change that went live just before, which the model chose
+			// though no word of the incident matched it.
+			out.Suspects = append(out.Suspects, suspectJSON{Rank: len(out.Suspects) + 1, ID: c.ID, Kind: c.Kind, Ref: c.Ref, Repo: c.Repo, Time: c.Time,
+				Title: c.Title, Reasons: []string{wentLiveReason(out.At, c.Time), "chosen by the model from what went live"}})
+			s, ok = &out.Suspects[len(out.Suspects)-1], true
+			byID[es.ID] = s
+			added = append(added, es.ID)
+		}
 		if !ok {
 			warnings = append(warnings, fmt.Sprintf("the model cited %q, which is not among the suspects: ignored", oneLine(es.ID, 40)))
 			continue
@@ -150,11 +183,24 @@ func explain(ctx context.Context, env *environment, j *journal.Store, out *askJS
 		s.Confidence = &conf
 		s.Why = strings.TrimSpace(es.Why)
 	}
+	// Retrieval found nothing related, so a change the model chose from
+	// what went live starts from the best retrieval score; fusion then
+	// lifts it by the model's confidence, as it lifts the others.
+	for _, id := range added {
+		byID[id].Score = top
+	}
 	out.Summary = strings.TrimSpace(ex.Summary)
 	if ex.None && out.Summary == "" {
 		out.Summary = "The model found none of these changes a plausible cause."
 	}
 	return warnings
+}
+
+// wentLiveReason says how long before the incident (at) a change went live.
+func wentLiveReason(at, live string) string {
+	a, _ := time.Parse(time.RFC3339, at)
+	l, _ := time.Parse(time.RFC3339, live)
+	return "went live " + humanAge(a.Sub(l)) + " before the incident; no word of it matched the incident"
 }
 
 // cloneExplainInput copies what prompts.Explain cuts and fences in place,

@@ -585,3 +585,45 @@ func TestOllamaEnrichment(t *testing.T) {
 		t.Errorf("dead server: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestOllamaReadsWhatWentLive: when nothing matches the incident's words,
+// the model also reads the changes that went live in the day before it, and
+// one it chooses joins the suspects, ranked by its confidence, with its
+// reason. Changes it is not shown are not added, however it cites them.
+func TestOllamaReadsWhatWentLive(t *testing.T) {
+	fake, home, repo := fakeOllamaHome(t)
+	titleRe := regexp.MustCompile(`<<<CHANGE id=(\S+)[^\n]*\ntitle: ([^\n]*)`)
+	var shown []string
+	fake.chatReply = func(user string) (string, string) {
+		var pick string
+		shown = shown[:0]
+		for _, m := range titleRe.FindAllStringSubmatch(user, -1) {
+			shown = append(shown, m[2])
+			if m[2] == "Add app entry point" {
+				pick = m[1]
+			}
+		}
+		return fmt.Sprintf(`{"summary":"unacknowledged writes","suspects":[{"id":%q,"confidence":0.9,"why":"the new entry point hangs on start"},`+
+			`{"id":"0000000000000000000000000000000000000000","confidence":1,"why":"not shown"}],"none":false}`, pick), "stop"
+	}
+	mustRun(t, "--home", home, "index", "--repo", repo)
+	out := mustRun(t, "--home", home, "ask", "--json", "--top", "1", "--at", "2026-11-03T20:00:00Z", "everything froze")
+	a := askJSONOf(t, out)
+	if a.Related {
+		t.Fatalf("the report looks related: %s", out)
+	}
+	if len(shown) != 2 || shown[0] != "Speed up order writes" || shown[1] != "Add app entry point" {
+		t.Errorf("the model was shown %q; want the closest suspect, then what else went live", shown)
+	}
+	if len(a.Suspects) != 2 {
+		t.Fatalf("suspects %+v, want the closest and the model's choice", a.Suspects)
+	}
+	top := a.Suspects[0]
+	if top.Title != "Add app entry point" || top.Rank != 1 || top.Why != "the new entry point hangs on start" ||
+		!strings.Contains(strings.Join(top.Reasons, "\n"), "chosen by the model from what went live") {
+		t.Errorf("first suspect %+v, want the change the model chose from what went live", top)
+	}
+	if strings.Contains(out, "not shown") {
+		t.Errorf("a change the model was not shown was added:\n%s", out)
+	}
+}
