@@ -209,6 +209,37 @@ func TestRealOllamaIndexAndAsk(t *testing.T) {
 		}
 	})
 
+	// Nothing related: the model reads what went live too, and what it
+	// adds to the suspects comes from there.
+	t.Run("nothing related", func(t *testing.T) {
+		out, errOut, code := analystRun(t, "", "--home", home, "ask", "--json", "--top", "1", "--at", realAt, "everything froze")
+		if code != 0 {
+			t.Fatalf("ask: exit %d\n%s", code, errOut)
+		}
+		a := askJSONOf(t, out)
+		t.Logf("models %+v, warnings %q, %d suspects", a.Models, a.Warnings, len(a.Suspects))
+		if a.Related || len(a.WentLive) == 0 {
+			t.Fatalf("related %v, went_live %+v: want nothing related and what went live", a.Related, a.WentLive)
+		}
+		checkModelFields(t, a, ids)
+		live := make(map[string]bool)
+		for _, c := range a.WentLive {
+			live[c.ID] = true
+		}
+		chosen := 0
+		for _, s := range a.Suspects {
+			if strings.Contains(strings.Join(s.Reasons, "\n"), "chosen by the model from what went live") {
+				chosen++
+				if !live[s.ID] || s.Confidence == nil {
+					t.Errorf("suspect %s was chosen from what went live, but is not there or has no confidence", s.ID)
+				}
+			}
+		}
+		if len(a.Suspects) != 1+chosen {
+			t.Errorf("%d suspects: the closest one and %d chosen by the model; want no others", len(a.Suspects), chosen)
+		}
+	})
+
 	t.Run("no-llm", func(t *testing.T) {
 		a, errOut := askReal(t, home, "--no-llm")
 		if !realEmbedName(srv.EmbedModel).MatchString(a.Models.Embed) || a.Models.Chat != "" || len(a.Warnings) != 0 {
