@@ -55,6 +55,7 @@ type scenarioResult struct {
 	rank      int // 1-based; 0 when the cause is not among the suspects shown
 	top1      string
 	related   bool // ask judged some change related to the incident
+	wentLive  bool // the cause is among what went live, listed when nothing looks related
 }
 
 // scenarioMetrics are the retrieval scores of a set of incidents.
@@ -216,6 +217,9 @@ func (s *scenarioHome) askIncidents(tb testing.TB, incidents []scenarios.Inciden
 			tb.Fatalf("%s: ask --json: %v\n%s", in.ID, err, out)
 		}
 		r := scenarioResult{incident: in, at: at, causeKind: cause.Kind, related: a.Related}
+		for _, c := range a.WentLive {
+			r.wentLive = r.wentLive || c.ID == s.causeIDs[in.Cause]
+		}
 		for _, sus := range a.Suspects {
 			if sus.ID == s.causeIDs[in.Cause] {
 				r.rank = sus.Rank
@@ -261,6 +265,19 @@ func scenarioReport(rs []scenarioResult) string {
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n", split, m.n, m.r1, m.r3, m.r5, m.mrr, strings.Join(m.misses, " "))
 	}
 	tw.Flush()
+	// Where the ranking says nothing looks related, ask lists what went
+	// live just before: how often is the cause there?
+	var unrelated, found []string
+	for _, r := range rs {
+		if !r.related {
+			unrelated = append(unrelated, r.incident.ID)
+			if r.wentLive {
+				found = append(found, r.incident.ID)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\nnothing looks related: %d (%s); the cause among what went live: %d (%s)\n",
+		len(unrelated), strings.Join(unrelated, " "), len(found), strings.Join(found, " "))
 	return b.String()
 }
 
