@@ -109,15 +109,16 @@ func (m Metrics) String() string {
 
 // Evaluate ranks every case and scores where its cause lands (a cause beyond
 // top, or not a candidate, is a miss). It returns the metrics and each
-// case's rank (0 for a miss). evidence, if not nil, gives each case the
-// located evidence ask would find for it (stack-trace frames).
+// case's rank (0 for a miss). prepare, if not nil, completes each case's
+// query as ask would: the located evidence of its stack-trace frames, its
+// embedding by the dense embedder.
 func (ix *Index) Evaluate(ctx context.Context, cases []Case, w Weights, top int, unreachable map[string]time.Time,
-	evidence func(i int) map[string]Evidence) (Metrics, []int, error) {
+	prepare func(i int, q *Query)) (Metrics, []int, error) {
 	ranks := make([]int, len(cases))
 	for i, c := range cases {
 		q := Query{Text: c.Query, At: c.At, Top: top, Unreachable: unreachable}
-		if evidence != nil {
-			q.Evidence = evidence(i)
+		if prepare != nil {
+			prepare(i, &q)
 		}
 		res, err := ix.Rank(ctx, q, w)
 		if err != nil {

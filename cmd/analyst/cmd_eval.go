@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/analyst-dev/analyst/embed"
 	"github.com/analyst-dev/analyst/journal"
 	"github.com/analyst-dev/analyst/retrieval"
 )
@@ -174,10 +175,21 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	if err != nil {
 		return err
 	}
-	ix, _, err := store.Open(ctx, j, "", func(s string) { env.warnf("%s", s) })
+	// Ranked as ask ranks: with the Ollama embedder's vectors when they
+	// exist and the server embeds the cases' texts, else the built-in ones.
+	dense, denseWarning := env.quietDense(ctx, store)
+	if denseWarning != "" {
+		env.warnf("%s", denseWarning)
+	}
+	denseName := ""
+	if dense != nil {
+		denseName = dense.Name()
+	}
+	ix, _, err := store.Open(ctx, j, denseName, func(s string) { env.warnf("%s", s) })
 	if err != nil {
 		return failErr(err, "", "opening index: %v", err)
 	}
+	denseQueries, vectors := evalDenseQueries(ctx, env, dense, ix, cases)
 	unreachable, err := j.Unreachable(ctx)
 	if err != nil {
 		return failErr(err, "", "%v", err)
@@ -192,7 +204,12 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	for i, c := range cases {
 		evidence[i] = traceEvidence(ctx, env, j, c.Query, c.At, "")
 	}
-	ev := func(i int) map[string]retrieval.Evidence { return evidence[i] }
+	ev := func(i int, q *retrieval.Query) {
+		q.Evidence = evidence[i]
+		if denseQueries != nil {
+			q.DenseQuery = denseQueries[i]
+		}
+	}
 	all, ranks, err := ix.Evaluate(ctx, cases, w, o.top, unreachable, ev)
 	if err != nil {
 		return failErr(err, "", "%v", err)
@@ -200,7 +217,7 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 	half := len(cases) / 2
 	older, newer := retrieval.Score(ranks[:half]), retrieval.Score(ranks[half:])
 	rep := evalReport{Cases: len(cases), All: toJSON(all), Older: toJSON(older), Newer: toJSON(newer),
-		Vectors: "builtin", Seconds: round3(time.Since(start).Seconds())}
+		Vectors: vectors, Seconds: round3(time.Since(start).Seconds())}
 	for i, c := range cases {
 		rep.Ranks = append(rep.Ranks, caseRank{ID: c.ID, Rank: ranks[i]})
 	}
@@ -221,6 +238,9 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
+	if vectors != "builtin" {
+		fmt.Fprintf(env.stdout, "vectors      %s\n", vectors)
+	}
 	fmt.Fprintf(env.stdout, "all          %s\n", all)
 	fmt.Fprintf(env.stdout, "older half   %s\n", older)
 	fmt.Fprintf(env.stdout, "newer half   %s\n", newer)
@@ -235,6 +255,25 @@ func runEval(ctx context.Context, env *environment, o evalOptions) error {
 		}
 	}
 	return nil
+}
+
+// evalDenseQueries embeds the cases' texts with the dense embedder, when
+// its vectors rank in ix, and names the vectors the cases are ranked with.
+// A failure leaves the built-in vectors, with a warning, as in ask.
+func evalDenseQueries(ctx context.Context, env *environment, dense *embed.Ollama, ix *retrieval.Index, cases []retrieval.Case) ([][]float32, string) {
+	if dense == nil || ix.Dense == nil || len(cases) == 0 {
+		return nil, "builtin"
+	}
+	texts := make([]string, len(cases))
+	for i, c := range cases {
+		texts[i] = c.Query
+	}
+	vs, err := dense.Embed(ctx, texts, embed.Query)
+	if err != nil {
+		env.warnf("embedding the cases with %s failed (%v): ranked with built-in vectors", dense.Name(), err)
+		return nil, "builtin"
+	}
+	return vs, dense.Name()
 }
 
 // weights returns the ranking weights: the defaults, with overrides from

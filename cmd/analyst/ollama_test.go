@@ -627,3 +627,77 @@ func TestOllamaReadsWhatWentLive(t *testing.T) {
 		t.Errorf("a change the model was not shown was added:\n%s", out)
 	}
 }
+
+// TestEvalRanksWithDenseVectors: eval measures what ask does. When the
+// Ollama embedder's vectors exist and its server answers, eval embeds every
+// case's text with it and ranks as ask ranks; with the server down, both
+// fall back to the built-in vectors.
+func TestEvalRanksWithDenseVectors(t *testing.T) {
+	fake, home, repo := fakeOllamaHome(t)
+	mustRun(t, "--home", home, "index", "--repo", repo)
+	// Weigh the dense vectors heavily, so that ranking with them or
+	// without them differs.
+	t.Setenv("ANALYST_WEIGHTS", "dense=5")
+	const at = "2026-11-04T00:00:00Z"
+	queries := []string{"API returns None after save", "order writes are slow", "the service does not start", "docs are wrong"}
+	shas := strings.Fields(gitIn(t, repo, nil, "log", "--format=%H"))
+	rankOf := func(out, id string) int {
+		for _, s := range askJSONOf(t, out).Suspects {
+			if s.ID == id {
+				return s.Rank
+			}
+		}
+		return 0
+	}
+	var cases strings.Builder
+	type want struct{ dense, builtin int }
+	var wants []want
+	differ := false
+	for _, q := range queries {
+		for _, sha := range shas {
+			fmt.Fprintf(&cases, `{"id":"%s %s","query":%q,"at":%q,"cause":%q}`+"\n", q, sha[:7], q, at, sha)
+			d := rankOf(mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--top", "50", "--at", at, q), sha)
+			t.Setenv("OLLAMA_HOST", "127.0.0.1:9")
+			b := rankOf(mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--top", "50", "--at", at, q), sha)
+			t.Setenv("OLLAMA_HOST", fake.srv.URL)
+			wants = append(wants, want{d, b})
+			differ = differ || d != b
+		}
+	}
+	if !differ {
+		t.Fatal("the dense vectors change no rank: the test shows nothing")
+	}
+	file := filepath.Join(t.TempDir(), "cases.jsonl")
+	os.WriteFile(file, []byte(cases.String()), 0o644)
+	type report struct {
+		Vectors string
+		Ranks   []struct {
+			ID   string
+			Rank int
+		}
+	}
+	eval := func() report {
+		var r report
+		if err := json.Unmarshal([]byte(mustRun(t, "--home", home, "eval", "--cases", file, "--json")), &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Ranks) != len(wants) {
+			t.Fatalf("eval ranked %d cases, want %d", len(r.Ranks), len(wants))
+		}
+		return r
+	}
+	check := func(r report, vectors string, rank func(want) int) {
+		t.Helper()
+		if !strings.HasPrefix(r.Vectors, vectors) {
+			t.Errorf("eval ranked with %q, want %s", r.Vectors, vectors)
+		}
+		for i, w := range wants { // cases keep their order: all share one time
+			if r.Ranks[i].Rank != rank(w) {
+				t.Errorf("case %s: eval rank %d, ask rank %d", r.Ranks[i].ID, r.Ranks[i].Rank, rank(w))
+			}
+		}
+	}
+	check(eval(), "ollama/fake-embed", func(w want) int { return w.dense })
+	t.Setenv("OLLAMA_HOST", "127.0.0.1:9") // nothing listens there
+	check(eval(), "builtin", func(w want) int { return w.builtin })
+}
