@@ -63,7 +63,14 @@ func askJSONOf(t *testing.T, out string) askJSON {
 // file, that change must rank in the top 3 at every time from 2 to 24 hours
 // after it, with no model.
 func TestSeedStory(t *testing.T) {
-	work := setIsolatedEnv(t)
+	seedStory(t, setIsolatedEnv(t), "builtin")
+}
+
+// seedStory builds the seed story's history in work, indexes it and asks
+// about the incident at five times after the change; every ask must rank
+// with the vectors named embed.
+func seedStory(t *testing.T, work, embed string) {
+	t.Helper()
 	incidentAt := time.Date(2026, 11, 30, 18, 30, 0, 0, time.UTC)
 	h, err := demo.Build(context.Background(), work, incidentAt)
 	if err != nil {
@@ -98,6 +105,9 @@ func TestSeedStory(t *testing.T) {
 	for _, after := range []time.Duration{2 * time.Hour, 6 * time.Hour, 10 * time.Hour, 16 * time.Hour, 24 * time.Hour} {
 		at := causeTime.Add(after)
 		a := askJSONOf(t, mustRun(t, "--home", home, "ask", "--json", "--no-llm", "--at", formatTime(at), h.Incident))
+		if !strings.HasPrefix(a.Models.Embed, embed) {
+			t.Fatalf("ranked with %q vectors, want %s", a.Models.Embed, embed)
+		}
 		rank := 0
 		for _, s := range a.Suspects {
 			if s.ID == causeID {

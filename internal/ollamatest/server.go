@@ -118,10 +118,7 @@ func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatalf("%v (%s=1 requires the real-server tests to run)", err, EnvRequire)
-		}
-		t.Skipf("skipping: needs a real Ollama server: %v", err)
+		unavailable(t, EnvRequire, "a real Ollama server", err)
 	}
 	s, err := Launch(bin, t.TempDir(), o)
 	if err != nil {
@@ -433,4 +430,14 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// unavailable skips a test that needs what is missing, saying why, or fails
+// it when the environment variable require is 1.
+func unavailable(t testing.TB, require, what string, err error) {
+	t.Helper()
+	if os.Getenv(require) == "1" {
+		t.Fatalf("%v (%s=1 requires the tests that need %s to run)", err, require, what)
+	}
+	t.Skipf("skipping: needs %s: %v", what, err)
 }
