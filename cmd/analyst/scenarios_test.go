@@ -48,6 +48,12 @@ var scenariosLeaveOut = flag.Bool("scenarios.leaveout", false, "ask the tuned in
 
 var scenariosEncoder = flag.Bool("scenarios.encoder", false, "index and ask with the sentence encoder's dense vectors (internal/ollamatest.StartEncoder); with -scenarios.ablate, the vectors row is the same asks without them")
 
+var scenariosOllama = flag.String("scenarios.ollama", "", "index and ask with this `model` of the Ollama server at OLLAMA_HOST as the embedding model, like -scenarios.encoder")
+
+// ollamaHostOfCaller is OLLAMA_HOST as the test process got it, before a
+// test isolates its environment.
+var ollamaHostOfCaller = os.Getenv("OLLAMA_HOST")
+
 var scenariosAblate = flag.Bool("scenarios.ablate", false, "also ask with each part of the score off (eval --ablate's parts) and print what each adds")
 
 // scenarioResult is where one incident's cause ranked.
@@ -138,10 +144,14 @@ func setupScenarios(tb testing.TB) *scenarioHome {
 		k, v, _ := strings.Cut(kv, "=")
 		tb.Setenv(k, v)
 	}
-	if *scenariosEncoder {
+	switch {
+	case *scenariosEncoder:
 		enc := ollamatest.StartEncoder(tb)
 		tb.Setenv("OLLAMA_HOST", enc.Host)
 		tb.Setenv("ANALYST_EMBED_MODEL", enc.Model)
+	case *scenariosOllama != "":
+		tb.Setenv("OLLAMA_HOST", ollamaHostOfCaller)
+		tb.Setenv("ANALYST_EMBED_MODEL", *scenariosOllama)
 	}
 	h, err := scenarios.Build(context.Background(), filepath.Join(work, "src"), scenariosEnd)
 	if err != nil {
@@ -316,7 +326,7 @@ func TestScenarios(t *testing.T) {
 	// The floors are the ranking's without a model; with the encoder's
 	// vectors the run measures, and a shortfall is reported, not failed.
 	floor := t.Errorf
-	if *scenariosEncoder {
+	if *scenariosEncoder || *scenariosOllama != "" {
 		floor = t.Logf
 	}
 	m := scoreScenarios(set)
