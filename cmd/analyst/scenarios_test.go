@@ -63,8 +63,8 @@ type scenarioResult struct {
 	causeKind string
 	rank      int // 1-based; 0 when the cause is not among the suspects shown
 	top1      string
-	related   bool // ask judged some change related to the incident
-	wentLive  bool // the cause is among what went live, listed when nothing looks related
+	related   bool   // ask judged some change related to the incident
+	wentLive  bool   // the cause is among what went live, listed when nothing looks related
 	vectors   string // the vectors ask ranked with (models.embed)
 }
 
