@@ -206,18 +206,14 @@ type Result struct {
 
 // Rank returns the changes most likely to have caused the incident.
 func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
-	at := q.At.Unix()
-	var from int64 = math.MinInt64
-	if q.Since > 0 {
-		from = q.At.Add(-q.Since).Unix()
-	}
+	from, at := q.window()
 	// Candidates first: everything after this works on them alone.
 	cand := make([]bool, len(ix.Docs))
 	n := 0
 	var sumLen [numFields]float64
 	for i := range ix.Docs {
 		d := &ix.Docs[i]
-		if !q.eligible(d, from) {
+		if !q.eligible(d, from, at) {
 			continue
 		}
 		cand[i] = true
@@ -470,10 +466,20 @@ func (ix *Index) Rank(ctx context.Context, q Query, w Weights) (Result, error) {
 	return res, nil
 }
 
-// eligible reports whether d may be a suspect for q: made before q.At and
-// not before from (unix seconds), of q.Repo if set, and still reachable.
-func (q *Query) eligible(d *Doc, from int64) bool {
-	if d.Time >= q.At.Unix() || d.Time < from || (q.Repo != "" && d.Repo != q.Repo) {
+// window returns the span candidates are made in, in unix seconds: from
+// q.Since before the incident (or the beginning), until the incident.
+func (q *Query) window() (from, at int64) {
+	from = math.MinInt64
+	if q.Since > 0 {
+		from = q.At.Add(-q.Since).Unix()
+	}
+	return from, q.At.Unix()
+}
+
+// eligible reports whether d may be a suspect for q: made in q's window
+// (from, at), of q.Repo if set, and still reachable.
+func (q *Query) eligible(d *Doc, from, at int64) bool {
+	if d.Time >= at || d.Time < from || (q.Repo != "" && d.Repo != q.Repo) {
 		return false
 	}
 	if t, ok := q.Unreachable[d.ID]; ok && t.Before(q.At) {
@@ -494,18 +500,15 @@ type LiveChange struct {
 // documentation only. When nothing matches an incident's words, what changed
 // just before it is where to look.
 func (ix *Index) WentLive(q Query, start, end time.Time, n int) []LiveChange {
-	var from int64 = math.MinInt64
-	if q.Since > 0 {
-		from = q.At.Add(-q.Since).Unix()
-	}
-	at, begin := min(q.At.Unix(), end.Unix()), start.Unix()
+	from, at := q.window()
+	until, begin := min(at, end.Unix()), start.Unix()
 	var out []LiveChange
 	for i := range ix.Docs {
 		d := &ix.Docs[i]
-		if d.SupportOnly || !q.eligible(d, from) {
+		if d.SupportOnly || !q.eligible(d, from, at) {
 			continue
 		}
-		if t := q.liveSince(d); t >= begin && t < at {
+		if t := q.liveSince(d); t >= begin && t < until {
 			out = append(out, LiveChange{Doc: *d, Live: time.Unix(t, 0).UTC()})
 		}
 	}
